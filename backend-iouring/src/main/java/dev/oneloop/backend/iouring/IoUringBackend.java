@@ -56,6 +56,7 @@ final class IoUringBackend implements Backend {
     private final ByteBuffer[] readBuffers;
     private final ByteBuffer[] readViews;
     private final Completions completions = new Completions(256);
+    private final DirectAddresses writeAddresses = new DirectAddresses();
     /** Endpoints registered with the ring and not yet unregistered (their fd is still open). */
     private int registered;
     private boolean wakeupRequested;
@@ -288,6 +289,7 @@ final class IoUringBackend implements Backend {
             }
         }
         completions.clear();
+        writeAddresses.clear();
     }
 
     // ---- submissions ----
@@ -316,8 +318,17 @@ final class IoUringBackend implements Backend {
     private void submitSend(Connection c) {
         ByteBuffer src = c.writeBuffer;
         c.sendId = c.registration.submit(new IoUringIoOps(Uapi.IORING_OP_SEND, (byte) 0, (short) 0, c.fd, 0L,
-                Buffer.memoryAddress(src) + src.position(), src.remaining(), Uapi.MSG_NOSIGNAL, c.tag,
+                addressOf(c, src) + src.position(), src.remaining(), Uapi.MSG_NOSIGNAL, c.tag,
                 (short) 0, (short) 0, 0, 0L));
+    }
+
+    /** A connection usually writes from the same few buffers: remember the last one's address. */
+    private long addressOf(Connection c, ByteBuffer src) {
+        if (c.lastWriteBuffer != src) {
+            c.lastWriteAddress = writeAddresses.of(src);
+            c.lastWriteBuffer = src;
+        }
+        return c.lastWriteAddress;
     }
 
     private static void cancel(Endpoint endpoint, long userData) {
@@ -620,6 +631,8 @@ final class IoUringBackend implements Backend {
         long sendId;
         /** The caller's buffer, referenced from write() until its SEND completes, even after a close. */
         ByteBuffer writeBuffer;
+        ByteBuffer lastWriteBuffer;
+        long lastWriteAddress;
 
         Connection(Socket socket) {
             super(socket);
