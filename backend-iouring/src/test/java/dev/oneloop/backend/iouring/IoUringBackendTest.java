@@ -191,4 +191,159 @@ class IoUringBackendTest {
         assertThatThrownBy(() -> backend.read(firstHandle)).isInstanceOf(IllegalStateException.class);
         assertThat(first.getInputStream().read()).as("the closed connection's peer sees the close").isEqualTo(-1);
     }
+
+    @Test
+    void endOfStreamIsDeliveredOnceAndTheConnectionStillWrites() throws IOException {
+        int listener = listen();
+        Socket client = connect(listener);
+        int connection = acceptOne();
+        backend.read(connection);
+        client.getOutputStream().write("bye".getBytes(US_ASCII));
+        client.shutdownOutput();
+        pollUntil(backend, recorder, WAIT, () -> recorder.bytesOf(connection).length == 3);
+        backend.read(connection);
+        pollUntil(backend, recorder, WAIT, () -> recorder.eofs.contains(connection));
+
+        backend.read(connection);
+        backend.write(connection, direct("bye".getBytes(US_ASCII)));
+        pollUntil(backend, recorder, WAIT, () -> recorder.written.contains(connection));
+        assertThat(client.getInputStream().readNBytes(3)).isEqualTo("bye".getBytes(US_ASCII));
+        for (int i = 0; i < 5; i++) {
+            backend.poll(TimeUnit.MILLISECONDS.toNanos(10), recorder);
+        }
+        assertThat(recorder.eofs).containsExactly(connection);
+    }
+
+    @Test
+    void peerResetIsAnErrorOnTheArmedReadAndOnWritesAfterIt() throws IOException {
+        int listener = listen();
+        Socket client = connect(listener);
+        int connection = acceptOne();
+        backend.read(connection);
+        backend.poll(Backend.NO_WAIT, recorder);
+        client.setSoLinger(true, 0);
+        client.close(); // RST
+
+        pollUntil(backend, recorder, WAIT, () -> recorder.errors.containsKey(connection));
+        assertThat(recorder.errors.get(connection)).hasMessageContaining("recv");
+        // Writing to a reset socket fails with EPIPE or ECONNRESET; MSG_NOSIGNAL keeps SIGPIPE away.
+        backend.write(connection, direct(new byte[128]));
+        recorder.errors.clear();
+        pollUntil(backend, recorder, WAIT, () -> recorder.errors.containsKey(connection));
+        assertThat(recorder.errors.get(connection)).hasMessageContaining("send");
+        assertThat(recorder.written).isEmpty();
+        backend.close(connection);
+        assertThat(backend.openHandles()).isEqualTo(1);
+    }
+
+    @Test
+    void maxHandlesStopsAcceptanceUntilAcceptIsCalledAgain() throws IOException {
+        backend.close();
+        backend = new IoUringBackendProvider().open(new BackendConfig(2, 1024)); // listener + one connection
+        int listener = listen();
+        connect(listener);
+        int first = acceptOne();
+        Socket refused = connect(listener);
+        pollUntil(backend, recorder, WAIT, () -> !recorder.acceptErrors.isEmpty());
+        assertThat(recorder.acceptErrors.get(0)).hasMessageContaining("maxHandles");
+        assertThat(refused.getInputStream().read()).as("the connection beyond maxHandles is closed").isEqualTo(-1);
+
+        Socket waiting = connect(listener); // queued by the kernel while acceptance is off
+        for (int i = 0; i < 5; i++) {
+            backend.poll(TimeUnit.MILLISECONDS.toNanos(10), recorder);
+        }
+        assertThat(recorder.accepted).containsExactly(first);
+        assertThat(recorder.acceptErrors).hasSize(1);
+
+        backend.close(first);
+        backend.accept(listener);
+        int next = acceptOne();
+        backend.read(next);
+        waiting.getOutputStream().write('w');
+        pollUntil(backend, recorder, WAIT, () -> recorder.bytesOf(next).length == 1);
+    }
+
+    @Test
+    void closingAListenerStopsAcceptingAndFreesItsPort() throws IOException {
+        int listener = listen();
+        InetSocketAddress address = backend.localAddress(listener);
+        backend.close(listener);
+        backend.poll(TimeUnit.MILLISECONDS.toNanos(50), recorder);
+        assertThat(backend.openHandles()).isZero();
+        assertThatThrownBy(() -> backend.accept(listener)).isInstanceOf(IllegalStateException.class);
+        backend.close(listener); // a stale handle: nothing happens
+
+        int again = backend.listen(address, 16);
+        assertThat(backend.localAddress(again)).isEqualTo(address);
+    }
+
+    @Test
+    void wakeupFromAnotherThreadEndsAPollWaitingForever() throws Exception {
+        Thread waker = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            backend.wakeup();
+        });
+        long start = System.nanoTime();
+        assertThat(backend.poll(Backend.WAIT_FOREVER, recorder)).isZero();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        waker.join();
+    }
+
+    @Test
+    void wakeupOnTheLoopThreadKeepsTheNextPollFromBlocking() throws IOException {
+        backend.wakeup();
+        long start = System.nanoTime();
+        assertThat(backend.poll(Backend.WAIT_FOREVER, recorder)).isZero();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aPositiveTimeoutIsNeverCutShort() throws IOException {
+        listen(); // something registered, nothing happening
+        for (long millis : new long[] {1, 7, 30}) {
+            long start = System.nanoTime();
+            backend.poll(TimeUnit.MILLISECONDS.toNanos(millis), recorder);
+            assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(millis));
+        }
+        long start = System.nanoTime();
+        backend.poll(Backend.NO_WAIT, recorder);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+    }
+
+    @Test
+    void closingTheBackendClosesEveryConnection() throws IOException {
+        int listener = listen();
+        Socket idle = connect(listener);
+        int idleHandle = acceptOne();
+        Socket reading = connect(listener);
+        int readingHandle = acceptOne();
+        backend.read(readingHandle);
+        backend.write(idleHandle, direct(new byte[64]));
+        backend.poll(Backend.NO_WAIT, recorder);
+
+        backend.close();
+        backend = null;
+        assertThat(idle.getInputStream().skip(64)).isEqualTo(64);
+        assertThat(idle.getInputStream().read()).isEqualTo(-1);
+        assertThat(reading.getInputStream().read()).isEqualTo(-1);
+    }
+
+    @Test
+    void operationsOnAnotherThreadAreRefused() throws Exception {
+        int listener = listen();
+        Throwable[] failure = new Throwable[1];
+        Thread other = Thread.ofPlatform().start(() -> {
+            try {
+                backend.accept(listener);
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        });
+        other.join();
+        assertThat(failure[0]).isInstanceOf(IllegalStateException.class);
+    }
 }
