@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * that only the loop thread runs, fed with raw {@link IoUringIoOps}.
  *
  * <p>Operations started by the application (multishot ACCEPT, RECV into a buffer owned by the
- * connection's slot, SEND from the caller's buffer, ASYNC_CANCEL on close) only enqueue
+ * connection's slot, SENDMSG from the caller's buffer, ASYNC_CANCEL on close) only enqueue
  * submissions. {@link #poll} runs the loop once: Netty's handler submits everything queued since the
  * last turn and waits in the same {@code io_uring_enter}. Completions are only <em>recorded</em>
  * while the loop runs and become callbacks after it returns, so that what the callbacks submit waits
@@ -51,10 +51,7 @@ final class IoUringBackend implements Backend {
     private final Thread loopThread;
     private final ManualIoEventLoop loop;
     private final HandleTable<Endpoint> endpoints;
-    private final int readBufferSize;
-    /** Per slot, allocated on the slot's first read and kept: the kernel writes into it while a RECV is in flight. */
-    private final ByteBuffer[] readBuffers;
-    private final ByteBuffer[] readViews;
+    private final SlotMemory slotMemory;
     private final Completions completions = new Completions(256);
     private final DirectAddresses writeAddresses = new DirectAddresses();
     /** Endpoints registered with the ring and not yet unregistered (their fd is still open). */
@@ -65,9 +62,7 @@ final class IoUringBackend implements Backend {
     IoUringBackend(BackendConfig config) throws IOException {
         loopThread = Thread.currentThread();
         endpoints = new HandleTable<>(config.maxHandles());
-        readBufferSize = config.readBufferSize();
-        readBuffers = new ByteBuffer[config.maxHandles()];
-        readViews = new ByteBuffer[config.maxHandles()];
+        slotMemory = new SlotMemory(config.maxHandles(), config.readBufferSize());
         IoUringIoHandlerConfig ringConfig = ringConfig(config.maxHandles());
         try {
             loop = new ManualIoEventLoop(loopThread, IoUringIoHandler.newFactory(ringConfig));
@@ -79,14 +74,14 @@ final class IoUringBackend implements Backend {
                     : new IOException("cannot set up an io_uring ring of " + ringConfig.getRingSize() + " entries", e);
         }
         LOG.atDebug().addKeyValue("sqEntries", ringConfig.getRingSize()).addKeyValue("cqEntries", ringConfig.getCqSize())
-                .addKeyValue("maxHandles", config.maxHandles()).addKeyValue("readBufferSize", readBufferSize)
+                .addKeyValue("maxHandles", config.maxHandles()).addKeyValue("bytesPerSlot", slotMemory.blockSize())
                 .log("io_uring backend opened");
     }
 
     /**
-     * One submission per connection and turn is the common case (RECV or SEND; a close adds
+     * One submission per connection and turn is the common case (RECV or SENDMSG; a close adds
      * cancels), so the SQ covers every handle up to a cap; beyond it Netty submits early when the
-     * SQ fills. The CQ holds two completions per handle (a RECV and a SEND in flight).
+     * SQ fills. The CQ holds two completions per handle (a RECV and a SENDMSG in flight).
      */
     private static IoUringIoHandlerConfig ringConfig(int maxHandles) {
         int sq = Math.min(MAX_SQ_ENTRIES, Math.max(64, Integer.highestOneBit(Math.max(1, maxHandles - 1)) << 1));
@@ -208,7 +203,7 @@ final class IoUringBackend implements Backend {
         } else {
             Connection c = (Connection) endpoint;
             cancel(c, c.recvId);
-            // The buffer stays referenced by c.writeBuffer until the SEND completes, cancelled or not.
+            // The buffer stays referenced by c.writeBuffer until the SENDMSG completes, cancelled or not.
             cancel(c, c.sendId);
         }
         // Unregisters now if nothing is in flight, else after the last completion (then the fd is closed).
@@ -302,24 +297,28 @@ final class IoUringBackend implements Backend {
     private void submitRecv(Connection c) {
         if (c.recvOps == null) {
             int slot = Handles.slot(c.handle);
-            ByteBuffer buffer = readBuffers[slot];
-            if (buffer == null) {
-                buffer = ByteBuffer.allocateDirect(readBufferSize);
-                readBuffers[slot] = buffer;
-                readViews[slot] = buffer.asReadOnlyBuffer();
-            }
             c.recvOps = new IoUringIoOps(Uapi.IORING_OP_RECV, (byte) 0, (short) 0, c.fd, 0L,
-                    Buffer.memoryAddress(buffer), readBufferSize, 0, c.tag, (short) 0, (short) 0, 0, 0L);
+                    slotMemory.readBufferAddress(slot), slotMemory.readBufferSize(), 0, c.tag,
+                    (short) 0, (short) 0, 0, 0L);
         }
         c.recvId = c.registration.submit(c.recvOps);
     }
 
-    /** Sends what remains of the connection's write buffer: the whole of it, or the rest after a short send. */
+    /**
+     * Sends what remains of the connection's write buffer: the whole of it, or the rest after a
+     * short send. SENDMSG rather than SEND: its submission names only the slot's msghdr, so one
+     * immutable {@link IoUringIoOps} serves every write of the connection, where SEND (address and
+     * length in the SQE) would need a new one per write.
+     */
     private void submitSend(Connection c) {
+        int slot = Handles.slot(c.handle);
+        if (c.sendOps == null) {
+            c.sendOps = new IoUringIoOps(Uapi.IORING_OP_SENDMSG, (byte) 0, (short) 0, c.fd, 0L,
+                    slotMemory.msghdrAddress(slot), 1, Uapi.MSG_NOSIGNAL, c.tag, (short) 0, (short) 0, 0, 0L);
+        }
         ByteBuffer src = c.writeBuffer;
-        c.sendId = c.registration.submit(new IoUringIoOps(Uapi.IORING_OP_SEND, (byte) 0, (short) 0, c.fd, 0L,
-                addressOf(c, src) + src.position(), src.remaining(), Uapi.MSG_NOSIGNAL, c.tag,
-                (short) 0, (short) 0, 0, 0L));
+        slotMemory.setIovec(slot, addressOf(c, src) + src.position(), src.remaining());
+        c.sendId = c.registration.submit(c.sendOps);
     }
 
     /** A connection usually writes from the same few buffers: remember the last one's address. */
@@ -365,7 +364,7 @@ final class IoUringBackend implements Backend {
                     return;
                 }
             }
-            case Uapi.IORING_OP_SEND -> {
+            case Uapi.IORING_OP_SENDMSG -> {
                 Connection c = (Connection) endpoint;
                 c.sendId = 0;
                 if (c.closed) {
@@ -460,9 +459,7 @@ final class IoUringBackend implements Backend {
     private int deliverRecv(Connection c, int res, Handler handler) {
         if (res > 0) {
             c.readArmed = false;
-            ByteBuffer view = readViews[Handles.slot(c.handle)];
-            view.limit(res).position(0);
-            handler.onRead(c.handle, view);
+            handler.onRead(c.handle, slotMemory.received(Handles.slot(c.handle), res));
         } else if (res == 0) {
             c.readArmed = false;
             c.eof = true;
@@ -491,7 +488,7 @@ final class IoUringBackend implements Backend {
             handler.onWritten(c.handle);
         } else {
             c.writeBuffer = null;
-            handler.onError(c.handle, Errors.newIOException("send", res));
+            handler.onError(c.handle, Errors.newIOException("sendmsg", res));
         }
         return 1;
     }
@@ -624,12 +621,13 @@ final class IoUringBackend implements Backend {
 
     private final class Connection extends Endpoint {
         IoUringIoOps recvOps;
+        IoUringIoOps sendOps;
         boolean readArmed;
         boolean eof;
-        /** User data of the RECV / SEND in flight, or 0; kept to cancel them. */
+        /** User data of the RECV / SENDMSG in flight, or 0; kept to cancel them. */
         long recvId;
         long sendId;
-        /** The caller's buffer, referenced from write() until its SEND completes, even after a close. */
+        /** The caller's buffer, referenced from write() until its SENDMSG completes, even after a close. */
         ByteBuffer writeBuffer;
         ByteBuffer lastWriteBuffer;
         long lastWriteAddress;

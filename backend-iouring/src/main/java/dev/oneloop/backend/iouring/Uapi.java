@@ -7,9 +7,9 @@ package dev.oneloop.backend.iouring;
  */
 final class Uapi {
 
+    static final byte IORING_OP_SENDMSG = 9;
     static final byte IORING_OP_ACCEPT = 13;
     static final byte IORING_OP_ASYNC_CANCEL = 14;
-    static final byte IORING_OP_SEND = 26;
     static final byte IORING_OP_RECV = 27;
 
     /** {@code sqe->ioprio} flag of ACCEPT: keep accepting, one completion per connection. */

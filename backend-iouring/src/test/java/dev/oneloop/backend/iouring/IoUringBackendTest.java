@@ -110,7 +110,7 @@ class IoUringBackendTest {
         ByteBuffer out = direct(payload);
         backend.write(connection, out);
 
-        // The client starts reading only after the kernel's socket buffers are full, so the SEND is short.
+        // The client starts reading only after the kernel's socket buffers are full, so the first SENDMSG is short.
         for (int i = 0; i < 20; i++) {
             backend.poll(TimeUnit.MILLISECONDS.toNanos(5), recorder);
         }
@@ -230,7 +230,7 @@ class IoUringBackendTest {
         backend.write(connection, direct(new byte[128]));
         recorder.errors.clear();
         pollUntil(backend, recorder, WAIT, () -> recorder.errors.containsKey(connection));
-        assertThat(recorder.errors.get(connection)).hasMessageContaining("send");
+        assertThat(recorder.errors.get(connection)).hasMessageContaining("sendmsg");
         assertThat(recorder.written).isEmpty();
         backend.close(connection);
         assertThat(backend.openHandles()).isEqualTo(1);
