@@ -7,6 +7,7 @@ import dev.oneloop.backend.Handles;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
+import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoHandler;
@@ -290,8 +291,14 @@ final class IoUringBackend implements Backend {
     // ---- submissions ----
 
     private void submitAccept(Listener l) {
-        l.acceptId = l.registration.submit(new IoUringIoOps(Uapi.IORING_OP_ACCEPT, (byte) 0, Uapi.IORING_ACCEPT_MULTISHOT,
-                l.fd, 0L, 0L, 0, Uapi.SOCK_CLOEXEC, l.tag, (short) 0, (short) 0, 0, 0L));
+        if (l.acceptOps == null) {
+            // Before Linux 5.19 (or with -Dio.netty.iouring.acceptMultiShotEnabled=false) each ACCEPT
+            // completes once and is re-armed on delivery, like a multishot that ended without an error.
+            short ioPrio = IoUring.isAcceptMultishotEnabled() ? Uapi.IORING_ACCEPT_MULTISHOT : 0;
+            l.acceptOps = new IoUringIoOps(Uapi.IORING_OP_ACCEPT, (byte) 0, ioPrio, l.fd, 0L, 0L, 0, Uapi.SOCK_CLOEXEC,
+                    l.tag, (short) 0, (short) 0, 0, 0L);
+        }
+        l.acceptId = l.registration.submit(l.acceptOps);
     }
 
     private void submitRecv(Connection c) {
@@ -383,7 +390,7 @@ final class IoUringBackend implements Backend {
         int callbacks = 0;
         // Records added by callbacks (re-armed accepts) wait for the next poll, so one poll always ends.
         int end = completions.size();
-        while (completions.next() < end) {
+        while (!closed && completions.next() < end) {
             int i = completions.take();
             Endpoint endpoint = completions.endpoint(i);
             int res = completions.result(i);
@@ -397,7 +404,9 @@ final class IoUringBackend implements Backend {
                 callbacks += op == Uapi.IORING_OP_RECV ? deliverRecv(c, res, handler) : deliverSend(c, res, handler);
             }
         }
-        completions.compact();
+        if (!closed) { // a callback may have closed the whole backend
+            completions.compact();
+        }
         return callbacks;
     }
 
@@ -600,6 +609,7 @@ final class IoUringBackend implements Backend {
     }
 
     private final class Listener extends Endpoint {
+        IoUringIoOps acceptOps;
         boolean armed;
         /** User data of the multishot ACCEPT in flight, or 0. */
         long acceptId;

@@ -346,4 +346,25 @@ class IoUringBackendTest {
         other.join();
         assertThat(failure[0]).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void aCallbackMayCloseTheWholeBackend() throws IOException {
+        int listener = listen();
+        Socket first = connect(listener);
+        Socket second = connect(listener);
+        Backend closing = backend;
+        Recorder closesOnFirstAccept = new Recorder() {
+            @Override
+            public void onAccept(int l, int connection) {
+                super.onAccept(l, connection);
+                closing.close();
+            }
+        };
+        pollUntil(backend, closesOnFirstAccept, WAIT, () -> !closesOnFirstAccept.accepted.isEmpty());
+        backend = null;
+        assertThat(closesOnFirstAccept.accepted).hasSize(1);
+        assertThat(first.getInputStream().read()).isEqualTo(-1);
+        assertThat(second.getInputStream().read()).isEqualTo(-1);
+        assertThatThrownBy(() -> closing.poll(Backend.NO_WAIT, recorder)).isInstanceOf(IllegalStateException.class);
+    }
 }
