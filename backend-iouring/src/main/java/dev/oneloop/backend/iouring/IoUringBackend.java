@@ -58,6 +58,7 @@ final class IoUringBackend implements Backend {
     /** Endpoints registered with the ring and not yet unregistered (their fd is still open). */
     private int registered;
     private boolean wakeupRequested;
+    private boolean delivering;
     private boolean closed;
 
     IoUringBackend(BackendConfig config) throws IOException {
@@ -214,6 +215,9 @@ final class IoUringBackend implements Backend {
     @Override
     public int poll(long timeoutNanos, Handler handler) throws IOException {
         checkUsable();
+        if (delivering) {
+            throw new IllegalStateException("poll called from inside a callback");
+        }
         long waitNanos;
         if (completions.isEmpty() && !wakeupRequested) {
             // ManualIoEventLoop: 0 blocks forever, negative does not block.
@@ -223,7 +227,12 @@ final class IoUringBackend implements Backend {
         }
         wakeupRequested = false;
         runLoop(waitNanos);
-        return deliver(handler);
+        delivering = true;
+        try {
+            return deliver(handler);
+        } finally {
+            delivering = false;
+        }
     }
 
     private void runLoop(long waitNanos) throws IOException {
