@@ -205,8 +205,14 @@ final class IoUringBackend implements Backend {
         } else {
             Connection c = (Connection) endpoint;
             cancel(c, c.recvId);
-            // The buffer stays referenced by c.writeBuffer until the SENDMSG completes, cancelled or not.
-            cancel(c, c.sendId);
+            if (c.sendId != 0) {
+                // The caller may reuse its buffer once close returns. A SENDMSG still waiting in the SQ
+                // reads the iovec when it is submitted: emptied, it sends nothing. One already in the
+                // kernel waits for socket space and is cancelled by the next io_uring_enter before its
+                // task work can run again (DEFER_TASKRUN). c.writeBuffer stays referenced until it completes.
+                slotMemory.setIovec(Handles.slot(c.handle), 0, 0);
+                cancel(c, c.sendId);
+            }
         }
         // Unregisters now if nothing is in flight, else after the last completion (then the fd is closed).
         endpoint.registration.cancel();

@@ -247,4 +247,23 @@ class IoUringBackendTest {
         assertThat(second.getInputStream().read()).isEqualTo(-1);
         assertThatThrownBy(() -> closing.poll(Backend.NO_WAIT, recorder)).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void aWriteCutShortByCloseSendsNothingFromTheBufferReusedAfterwards() throws IOException {
+        int listener = listen();
+        Socket client = connect(listener);
+        int connection = acceptOne();
+        byte[] secret = "another client's bytes".getBytes(US_ASCII);
+        ByteBuffer out = direct("bye".getBytes(US_ASCII));
+
+        // The SENDMSG is still in the submission queue when close returns and the caller reuses the buffer.
+        backend.write(connection, out);
+        backend.close(connection);
+        out.clear();
+        out.put(secret, 0, out.remaining());
+        backend.poll(TimeUnit.MILLISECONDS.toNanos(100), recorder);
+
+        assertThat(client.getInputStream().readAllBytes()).as("bytes the peer received after the close").isEmpty();
+        assertThat(recorder.written).isEmpty();
+    }
 }
