@@ -13,7 +13,6 @@ import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringIoOps;
-import io.netty.channel.unix.Buffer;
 import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
@@ -664,7 +663,7 @@ final class IoUringBackend implements Backend {
 
     /** Completions of one loop turn, in the order the kernel posted them; arrays reused turn after turn. */
     private static final class Completions {
-        private Object[] endpoints;
+        private Endpoint[] endpoints;
         private byte[] ops;
         private int[] results;
         private int[] flags;
@@ -672,13 +671,13 @@ final class IoUringBackend implements Backend {
         private int tail;
 
         Completions(int capacity) {
-            endpoints = new Object[capacity];
+            endpoints = new Endpoint[capacity];
             ops = new byte[capacity];
             results = new int[capacity];
             flags = new int[capacity];
         }
 
-        void add(Object endpoint, byte op, int result, int cqeFlags) {
+        void add(Endpoint endpoint, byte op, int result, int cqeFlags) {
             if (tail == endpoints.length) {
                 int capacity = endpoints.length * 2;
                 endpoints = Arrays.copyOf(endpoints, capacity);
@@ -709,9 +708,8 @@ final class IoUringBackend implements Backend {
             return head++;
         }
 
-        @SuppressWarnings("unchecked")
-        <T> T endpoint(int i) {
-            return (T) endpoints[i];
+        Endpoint endpoint(int i) {
+            return endpoints[i];
         }
 
         byte op(int i) {
