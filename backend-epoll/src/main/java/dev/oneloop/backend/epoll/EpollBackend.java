@@ -65,6 +65,8 @@ final class EpollBackend implements Backend {
     private static final EpollIoOps CONNECTION_OPS =
             EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP).with(EpollIoOps.EPOLLET);
     private static final EpollIoOps CONNECTION_WRITE_OPS = CONNECTION_OPS.with(EpollIoOps.EPOLLOUT);
+    /** Accepts per listener per turn, so that a connection storm cannot starve established connections. */
+    private static final int ACCEPTS_PER_TURN = 64;
 
     private final ManualIoEventLoop loop;
     private final HandleTable<Registration> handles;
@@ -283,7 +285,7 @@ final class EpollBackend implements Backend {
     }
 
     private void shutDownLoop() {
-        if (loop.isShuttingDown() && loop.isTerminated()) {
+        if (loop.isTerminated()) {
             return;
         }
         loop.shutdownGracefully(0, 0, TimeUnit.NANOSECONDS);
@@ -358,7 +360,11 @@ final class EpollBackend implements Backend {
     }
 
     private void acceptAll(Listener listener) {
-        while (listener.acceptArmed && !listener.closed && !closed) {
+        for (int accepted = 0; listener.acceptArmed && !listener.closed && !closed; accepted++) {
+            if (accepted == ACCEPTS_PER_TURN) {
+                markReady(listener); // more may wait, and their edges are spent: continue next turn
+                return;
+            }
             int fd;
             try {
                 fd = listener.socket.accept(acceptedAddress);
@@ -497,7 +503,7 @@ final class EpollBackend implements Backend {
         }
     }
 
-    private void applyInterest() throws IOException {
+    private void applyInterest() {
         Registration registration = dirtyHead;
         dirtyHead = null;
         while (registration != null) {
