@@ -97,6 +97,7 @@ final class EpollBackend implements Backend {
     /** Connections whose EPOLLOUT interest may be stale (a stack through {@link Connection#nextDirty}). */
     private Connection dirtyHead;
     private boolean closed;
+    private long receiveCalls;
 
     EpollBackend(BackendConfig config) throws IOException {
         owner = Thread.currentThread();
@@ -273,6 +274,11 @@ final class EpollBackend implements Backend {
         shutDownLoop();
     }
 
+    // Package-private for testing: recv(2) calls made so far, to show which reads the backend skips.
+    long receiveCalls() {
+        return receiveCalls;
+    }
+
     // ------------------------------------------------------------------ inside poll
 
     /**
@@ -410,6 +416,7 @@ final class EpollBackend implements Backend {
     }
 
     private void receive(Connection c) {
+        receiveCalls++;
         int n;
         try {
             n = c.socket.recv(readBuffer, 0, readBuffer.capacity());
