@@ -1,4 +1,4 @@
-/** The oneloop backend on Netty's native epoll, driven by the application's thread; found only through its provider. */
+/** The oneloop backend on Linux epoll, through Netty 4.2's EpollIoHandler; found only through its provider. */
 module dev.oneloop.backend.epoll {
     requires dev.oneloop.backend;
     requires io.netty.common;

@@ -13,39 +13,44 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.unix.FileDescriptor;
-import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.concurrent.RejectedExecutionException;
+import java.nio.channels.NotYetConnectedException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link Backend} on Netty's native epoll: an {@link EpollIoHandler} inside a {@link ManualIoEventLoop}
- * that only the loop thread runs, with each socket an {@link EpollIoHandle} over Netty's
- * {@link Socket}. No Netty channel, pipeline or thread is involved.
+ * {@link Backend} on Linux epoll, edge-triggered, through Netty 4.2's {@link EpollIoHandler} on a
+ * {@link ManualIoEventLoop} that the loop thread drives from {@link #poll}; no Netty channel,
+ * pipeline or thread is involved. Each socket is an {@link EpollIoHandle} over a {@link LinuxSocket};
+ * interest is changed with {@link IoRegistration#submit}.
  *
- * <p>Edge-triggered throughout. A connection is registered once for {@code EPOLLIN | EPOLLRDHUP |
- * EPOLLET} and keeps it: arming a read is a flag, never an {@code epoll_ctl}. Each edge sets the
- * connection's {@code readable} flag, which only a read that found the socket drained clears; a read
- * armed while the flag is set is served from the ready list, without waiting for an edge that may
- * never come. {@code EPOLLOUT} is added only while a write waits for buffer space and dropped once
- * it drained, so an idle connection never wakes the loop for writability.
+ * <p><b>Readiness model.</b> Every connection is registered once for
+ * {@code EPOLLIN | EPOLLRDHUP | EPOLLET} and keeps that interest for life, so arming a receive costs
+ * no {@code epoll_ctl}. An edge only sets flags ({@link Connection#readable}, {@link Connection#writable})
+ * and queues the connection on the <em>work list</em> if an armed operation can now progress; the
+ * syscalls and callbacks run after {@code ManualIoEventLoop.run} has returned, on this class's own
+ * stack, so that an exception from the application is never swallowed by Netty's loop (which logs
+ * it and sleeps a second). Because reads are one-shot, a connection can stay readable with no receive
+ * armed; {@link #read} then queues it on the work list itself, since no new edge will come for bytes
+ * that already wait. {@code poll} never blocks while the work list is not empty. {@code EPOLLOUT} is
+ * asked for only while a write waits for socket space and dropped once it has drained.
  *
- * <p>Readiness events are only recorded while Netty's {@code run} is on the stack; the syscalls and
- * callbacks happen afterwards, from the ready list, so a handler never runs inside Netty's event
- * loop and a handle closed by one callback is simply skipped by the rest of the turn.
+ * <p><b>No allocation per message.</b> One direct read buffer and one read-only view of it serve
+ * every connection; the work list, write completions and interest changes are intrusive lists
+ * threaded through the handles' own fields; the {@link EpollIoOps} this class submits are constants.
+ * Netty's event path caches the {@link EpollIoEvent} of a lone {@code EPOLLIN} or {@code EPOLLOUT} but
+ * allocates one for a combination (e.g. {@code EPOLLIN | EPOLLOUT} while a write stalls, or
+ * {@code EPOLLIN | EPOLLRDHUP} once per half-close): rare, but not zero.
  *
- * <p>Nothing is allocated per message: one direct read buffer with a read-only view serves every
- * connection, the ready, completion and interest-change queues are intrusive lists through the
- * connections, the interest sets are two preallocated {@link EpollIoOps}, and Netty hands out cached
- * {@link EpollIoEvent}s for every combination of {@code IN/OUT/ERR/RDHUP} (only {@code EPOLLHUP},
- * a connection's last event, gets a fresh one).
+ * <p><b>SIGPIPE.</b> Netty's {@code send} passes no {@code MSG_NOSIGNAL}; a write to a connection
+ * the peer reset still fails with {@code EPIPE} instead of killing the process because HotSpot
+ * installs its own SIGPIPE handler, which ignores the signal (see {@code EpollBackendTest}).
  */
 final class EpollBackend implements Backend {
 
@@ -53,47 +58,54 @@ final class EpollBackend implements Backend {
 
     private static final Logger LOG = LoggerFactory.getLogger(EpollBackend.class);
 
-    /** uapi {@code EPOLLHUP}; Netty exposes no constant for it, though the kernel always reports it. */
-    private static final int EPOLLHUP = 0x010;
+    /** Receives a connection may complete in one turn before others get theirs (fairness). */
+    static final int READS_PER_TURN = 16;
+    /** Connections a listener may accept in one turn before other handles get served. */
+    static final int ACCEPTS_PER_TURN = 64;
+
+    // Built once: EpollIoOps.with() allocates for any combination it does not cache.
+    private static final EpollIoOps LISTENER_OPS = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLET);
+    private static final EpollIoOps CONNECTION_OPS = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP).with(EpollIoOps.EPOLLET);
+    private static final EpollIoOps CONNECTION_WRITE_OPS = CONNECTION_OPS.with(EpollIoOps.EPOLLOUT);
     private static final int EPOLLIN = EpollIoOps.EPOLLIN.value();
     private static final int EPOLLOUT = EpollIoOps.EPOLLOUT.value();
-    private static final int EPOLLERR = EpollIoOps.EPOLLERR.value();
     private static final int EPOLLRDHUP = EpollIoOps.EPOLLRDHUP.value();
-    private static final int HANGUP = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+    private static final int EPOLLERR = EpollIoOps.EPOLLERR.value();
+    /** Not exposed by EpollIoOps; the kernel reports it whatever the interest (uapi/linux/eventpoll.h). */
+    private static final int EPOLLHUP = 0x010;
 
-    private static final EpollIoOps LISTENER_OPS = EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLET);
-    private static final EpollIoOps CONNECTION_OPS =
-            EpollIoOps.EPOLLIN.with(EpollIoOps.EPOLLRDHUP).with(EpollIoOps.EPOLLET);
-    private static final EpollIoOps CONNECTION_WRITE_OPS = CONNECTION_OPS.with(EpollIoOps.EPOLLOUT);
-    /** Accepts per listener per turn, so that a connection storm cannot starve established connections. */
-    private static final int ACCEPTS_PER_TURN = 64;
-
-    private final ManualIoEventLoop loop;
+    private final Thread owner;
+    private final WakeableLoop loop;
     private final HandleTable<Registration> handles;
     private final ByteBuffer readBuffer;
     /** The handler's window onto {@link #readBuffer}; only its position and limit change per read. */
     private final ByteBuffer readView;
-    /** Filled by accept4 with the peer's address, which nobody asks for; one array for every accept. */
+    /** Filled by accept(2) with the peer's address, which nothing here needs. */
     private final byte[] acceptedAddress = new byte[26];
-    /** Queued by {@link #wakeup()}: a queued task keeps {@code run} from blocking, race-free, where a bare eventfd write can be lost. */
-    private final Runnable wakeupTask = () -> {
-    };
 
-    /** The handler of the {@code poll} in progress. */
+    /** The handler of the {@code poll} in progress, {@code null} outside poll. */
     private Handler handler;
     private int delivered;
-    /** Handles with readiness or an armed operation to serve (FIFO through {@link Registration#nextReady}). */
-    private Registration readyHead;
-    private Registration readyTail;
-    /** Writes that ended inside {@code write()}, reported by the next poll (FIFO through {@link Connection#nextCompleted}). */
+    /** The registration whose work is being done; read() on it needs no queueing. */
+    private Registration servicing;
+    /** Handles that may progress without a new edge (FIFO through {@link Registration#nextWork}). */
+    private Registration workHead;
+    private Registration workTail;
+    /** Writes that ended inside {@code write()}, reported by poll (FIFO through {@link Connection#nextCompleted}). */
     private Connection completedHead;
     private Connection completedTail;
-    /** Registrations whose epoll interest may be stale (a stack through {@link Registration#nextDirty}). */
-    private Registration dirtyHead;
+    /** Connections whose EPOLLOUT interest may be stale (a stack through {@link Connection#nextDirty}). */
+    private Connection dirtyHead;
     private boolean closed;
+    private long receiveCalls;
 
-    EpollBackend(BackendConfig config) {
-        loop = new ManualIoEventLoop(Thread.currentThread(), EpollIoHandler.newFactory());
+    EpollBackend(BackendConfig config) throws IOException {
+        owner = Thread.currentThread();
+        try {
+            loop = new WakeableLoop(owner);
+        } catch (RuntimeException e) {
+            throw new IOException("cannot create the epoll loop: " + e.getMessage(), e);
+        }
         handles = new HandleTable<>(config.maxHandles());
         readBuffer = ByteBuffer.allocateDirect(config.readBufferSize());
         readView = readBuffer.asReadOnlyBuffer();
@@ -107,9 +119,12 @@ final class EpollBackend implements Backend {
     @Override
     public int listen(InetSocketAddress address, int backlog) throws IOException {
         ensureOpen();
-        LinuxSocket socket = LinuxSocket.newSocketStream(address.getAddress() instanceof Inet6Address);
-        int handle = Handles.NONE;
+        if (address.isUnresolved()) {
+            throw new IOException("cannot listen on unresolved address " + address);
+        }
+        LinuxSocket socket = newStreamSocket(address.getAddress() instanceof Inet6Address);
         Listener listener = new Listener(socket);
+        int handle = Handles.NONE;
         try {
             socket.setReuseAddress(true);
             socket.bind(address);
@@ -125,7 +140,7 @@ final class EpollBackend implements Backend {
             if (handle != Handles.NONE) {
                 handles.remove(handle);
             }
-            closeRegistration(listener);
+            release(listener);
             throw e;
         }
     }
@@ -148,19 +163,23 @@ final class EpollBackend implements Backend {
         Listener l = listener(listener);
         if (!l.acceptArmed) {
             l.acceptArmed = true;
-            // Connections may already wait in the backlog, and their edges went by while disarmed
-            // (or never came: EMFILE leaves them queued): try accept4 in the next turn.
-            markReady(l);
+            // After EMFILE or maxHandles the backlog still holds connections whose edge was consumed:
+            // only a new connection would raise another, so try at once.
+            if (l.acceptReady) {
+                queueWork(l);
+            }
         }
     }
 
     @Override
     public void read(int connection) {
         Connection c = connection(connection);
+        // After end of stream there is nothing left to receive: onEof is delivered once.
         if (!c.readArmed && !c.eof) {
             c.readArmed = true;
-            if (c.readable) {
-                markReady(c); // the data's edge was consumed already; none may follow
+            // Bytes left by an earlier one-shot receive raise no new edge: go and get them.
+            if (c.readable && servicing != c) {
+                queueWork(c);
             }
         }
     }
@@ -176,6 +195,7 @@ final class EpollBackend implements Backend {
         }
         c.writing = src;
         // Speculative, as Asio does: most writes fit the socket buffer and never wait for EPOLLOUT.
+        // onWritten is still delivered by poll, never from inside this call.
         try {
             writeSome(c);
         } catch (IOException e) {
@@ -195,65 +215,39 @@ final class EpollBackend implements Backend {
         Registration registration = handles.get(handle);
         if (registration != null) {
             handles.remove(handle);
-            closeRegistration(registration);
+            release(registration);
         }
     }
 
     @Override
     public int poll(long timeoutNanos, Handler pollHandler) throws IOException {
         ensureOpen();
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("poll called on " + Thread.currentThread() + ", not on the loop thread " + owner);
+        }
         if (handler != null) {
             throw new IllegalStateException("poll called from inside a callback");
         }
         handler = pollHandler;
         delivered = 0;
         try {
-            deliverCompletions();
-            serveReady();
+            applyInterest();
             if (closed) {
                 return delivered;
             }
-            applyInterest();
-            if (delivered > 0 || readyHead != null || completedHead != null || timeoutNanos == NO_WAIT) {
-                loop.run(-1); // negative: collect what is ready without blocking
-            } else if (timeoutNanos < 0) {
-                loop.run(0); // zero: block until an event or a wakeup
-            } else {
-                waitUntil(System.nanoTime() + timeoutNanos);
-            }
-            serveReady();
+            boolean work = delivered > 0 || workHead != null || completedHead != null;
+            waitForEdges(work ? NO_WAIT : timeoutNanos);
+            doWork();
+            deliverCompletions();
         } finally {
             handler = null;
-            if (closed) {
-                shutDownLoop(); // the handler closed the backend from inside a callback
-            }
         }
         return delivered;
     }
 
-    /**
-     * Blocks until something happens or the deadline passes, never returning early on a timeout:
-     * Netty's epoll_wait takes whole milliseconds above its timerfd threshold and may come back
-     * before a sub-millisecond deadline. {@code run} returns the epoll events and tasks it handled,
-     * so zero means only a timeout, and then the rest of the time is waited again.
-     */
-    private void waitUntil(long deadline) {
-        long remaining = deadline - System.nanoTime();
-        while (remaining > 0) {
-            if (loop.run(Math.max(1, remaining)) > 0 || readyHead != null) {
-                return;
-            }
-            remaining = deadline - System.nanoTime();
-        }
-    }
-
     @Override
     public void wakeup() {
-        try {
-            loop.execute(wakeupTask);
-        } catch (RejectedExecutionException e) {
-            // The backend is closed (or closing): there is no poll left to wake.
-        }
+        loop.requestWakeup();
     }
 
     @Override
@@ -271,162 +265,170 @@ final class EpollBackend implements Backend {
             Registration registration = handles.atSlot(slot);
             if (registration != null) {
                 handles.remove(handles.handleAt(slot));
-                closeRegistration(registration);
+                release(registration);
             }
         }
-        readyHead = null;
-        readyTail = null;
-        completedHead = null;
-        completedTail = null;
+        workHead = workTail = null;
+        completedHead = completedTail = null;
         dirtyHead = null;
-        if (handler == null) {
-            shutDownLoop();
-        }
+        shutDownLoop();
     }
 
-    private void shutDownLoop() {
-        if (loop.isTerminated()) {
-            return;
-        }
-        loop.shutdownGracefully(0, 0, TimeUnit.NANOSECONDS);
-        // The owner thread must run the loop through its shutdown: that closes epoll, eventfd and timerfd.
-        for (int turns = 0; !loop.isTerminated() && turns < 1000; turns++) {
-            loop.runNow();
-        }
-        if (!loop.isTerminated()) {
-            LOG.atWarn().log("the epoll event loop did not terminate");
-        }
+    // Package-private for testing: recv(2) calls made so far, to show which reads the backend skips.
+    long receiveCalls() {
+        return receiveCalls;
     }
 
     // ------------------------------------------------------------------ inside poll
 
-    /** Called by Netty from inside {@code run}: only record the readiness; it is served after {@code run} returns. */
-    private void onEvent(Registration registration, int ops) {
-        if (registration.closed) {
+    /**
+     * Runs the Netty loop once, which collects edges into the work list. {@code run(0)} blocks
+     * forever and a negative value does not block; a positive timeout is exact to the nanosecond
+     * with {@code epoll_pwait2} (Linux 5.11+), but Netty falls back to millisecond
+     * {@code epoll_wait}, truncating, on older kernels: waiting again for what is left keeps a
+     * timer deadline from ever being reached early.
+     */
+    private void waitForEdges(long timeoutNanos) {
+        if (timeoutNanos == NO_WAIT) {
+            loop.run(-1);
+            loop.clearWakeup();
             return;
         }
-        if (registration instanceof Connection c) {
-            if ((ops & (EPOLLIN | HANGUP)) != 0) {
-                c.readable = true;
+        if (timeoutNanos < 0) {
+            loop.run(0);
+            loop.clearWakeup();
+            return;
+        }
+        long deadline = System.nanoTime() + timeoutNanos;
+        long remaining = timeoutNanos;
+        while (true) {
+            int events = loop.run(remaining);
+            boolean woken = loop.clearWakeup();
+            if (events > 0 || woken || workHead != null) {
+                return;
             }
-            if ((ops & HANGUP) != 0) {
-                c.hangup = true;
+            remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return;
             }
-            if ((ops & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) {
-                c.writable = true;
-            }
-            if (c.readArmed || c.writing != null) {
-                markReady(c);
-            }
-        } else if (((Listener) registration).acceptArmed) {
-            markReady(registration);
         }
     }
 
-    /** Serves the handles that were ready when it started; those made ready by its callbacks wait for the next turn. */
-    private void serveReady() {
-        Registration last = readyTail;
-        while (readyHead != null && !closed) {
-            Registration registration = readyHead;
-            readyHead = registration.nextReady;
-            if (readyHead == null) {
-                readyTail = null;
+    /** Serves the handles on the work list when this turn began; those queued meanwhile wait a turn. */
+    private void doWork() {
+        Registration last = workTail;
+        while (workHead != null && !closed) {
+            Registration r = workHead;
+            workHead = r.nextWork;
+            if (workHead == null) {
+                workTail = null;
             }
-            registration.nextReady = null;
-            registration.ready = false;
-            if (!registration.closed) {
-                if (registration instanceof Connection c) {
-                    serve(c);
-                } else {
-                    acceptAll((Listener) registration);
+            r.nextWork = null;
+            r.queued = false;
+            if (!r.closed) {
+                servicing = r;
+                try {
+                    r.serve();
+                } finally {
+                    servicing = null;
                 }
             }
-            if (registration == last) {
+            if (r == last) {
                 break;
             }
         }
     }
 
-    private void serve(Connection c) {
-        if (c.writable) {
-            c.writable = false;
-            if (c.writing != null && !c.queued) {
-                continueWrite(c);
-            }
-        }
-        if (c.readArmed && c.readable && !c.closed) {
-            receive(c);
-        }
-    }
-
-    private void acceptAll(Listener listener) {
-        for (int accepted = 0; listener.acceptArmed && !listener.closed && !closed; accepted++) {
-            if (accepted == ACCEPTS_PER_TURN) {
-                markReady(listener); // more may wait, and their edges are spent: continue next turn
+    private void serve(Listener l) {
+        for (int accepted = 0; accepted < ACCEPTS_PER_TURN; accepted++) {
+            if (closed || l.closed || !l.acceptArmed || !l.acceptReady) {
                 return;
             }
             int fd;
             try {
-                fd = listener.socket.accept(acceptedAddress);
+                fd = l.socket.accept(acceptedAddress);
             } catch (IOException e) {
-                stopAccepting(listener, e); // EMFILE and the like: the application decides when to retry
+                stopAccepting(l, e); // EMFILE and the like: the application decides when to retry
                 return;
             }
             if (fd < 0) {
-                return; // EAGAIN: the backlog is empty; the next connection raises a new edge
-            }
-            Socket socket = new Socket(fd);
-            Connection connection = new Connection(socket);
-            try {
-                socket.setTcpNoDelay(true);
-            } catch (IOException e) {
-                // The peer is typically gone already; that is its connection's problem, not the listener's.
-                LOG.atDebug().addKeyValue("listener", Handles.toString(listener.handle)).setCause(e)
-                        .log("dropping a connection that could not be set up");
-                closeRegistration(connection);
-                continue;
-            }
-            int handle = handles.add(connection);
-            if (handle == Handles.NONE) {
-                closeRegistration(connection);
-                stopAccepting(listener, new IOException("connection closed: all " + handles.capacity()
-                        + " handles (maxHandles) are in use"));
+                l.acceptReady = false; // EAGAIN: the next connection raises a new edge
                 return;
             }
-            connection.handle = handle;
-            try {
-                register(connection, CONNECTION_OPS);
-            } catch (IOException | RuntimeException e) {
-                handles.remove(handle);
-                closeRegistration(connection);
-                stopAccepting(listener, e instanceof IOException io ? io : new IOException("epoll registration failed", e));
-                return;
-            }
-            delivered++;
-            handler.onAccept(listener.handle, handle);
+            acceptOne(l, fd);
+        }
+        if (!closed && !l.closed && l.acceptArmed && l.acceptReady) {
+            queueWork(l);
         }
     }
 
-    private void stopAccepting(Listener listener, IOException error) {
-        listener.acceptArmed = false;
+    private void acceptOne(Listener l, int fd) {
+        Connection c = new Connection(LinuxSocket.newSocket(fd));
+        int handle = handles.add(c);
+        if (handle == Handles.NONE) {
+            release(c);
+            stopAccepting(l, new IOException("connection closed: all " + handles.capacity() + " handles (maxHandles) are in use"));
+            return;
+        }
+        c.handle = handle;
+        try {
+            c.socket.setTcpNoDelay(true);
+        } catch (IOException e) {
+            // The peer is typically gone already; that is its connection's problem, not the listener's.
+            LOG.atDebug().addKeyValue("listener", Handles.toString(l.handle)).setCause(e)
+                    .log("dropping a connection that could not be set up");
+            handles.remove(handle);
+            release(c);
+            return;
+        }
+        try {
+            // EPOLL_CTL_ADD reports what is already ready, so bytes sent before this raise the first edge.
+            register(c, CONNECTION_OPS);
+        } catch (IOException | RuntimeException e) {
+            handles.remove(handle);
+            release(c);
+            stopAccepting(l, e instanceof IOException io ? io : new IOException("epoll_ctl failed for an accepted connection", e));
+            return;
+        }
         delivered++;
-        handler.onAcceptError(listener.handle, error);
+        handler.onAccept(l.handle, handle);
+    }
+
+    private void stopAccepting(Listener l, IOException error) {
+        l.acceptArmed = false;
+        delivered++;
+        handler.onAcceptError(l.handle, error);
+    }
+
+    private void serve(Connection c) {
+        if (c.writable && c.writing != null && !c.completionQueued) {
+            continueWrite(c);
+        }
+        for (int reads = 0; reads < READS_PER_TURN; reads++) {
+            if (closed || c.closed || !c.readArmed || !c.readable) {
+                return;
+            }
+            receive(c);
+        }
+        if (!closed && !c.closed && c.readArmed && c.readable) {
+            queueWork(c); // fairness: the rest next turn, which will not block
+        }
     }
 
     private void receive(Connection c) {
-        int capacity = readBuffer.capacity();
+        receiveCalls++;
         int n;
         try {
-            n = c.socket.recv(readBuffer, 0, capacity);
+            n = c.socket.recv(readBuffer, 0, readBuffer.capacity());
         } catch (IOException e) {
             fail(c, e);
             return;
-        } catch (RuntimeException e) {
-            fail(c, new IOException("recv failed", e)); // ENOTCONN surfaces as NotYetConnectedException
+        } catch (NotYetConnectedException e) {
+            fail(c, new IOException("recv failed: ENOTCONN", e));
             return;
         }
         if (n == 0) {
-            c.readable = false; // EAGAIN: stay armed until the next edge
+            c.readable = false; // EAGAIN: the next bytes raise a new edge
             return;
         }
         c.readArmed = false;
@@ -437,10 +439,11 @@ final class EpollBackend implements Backend {
             handler.onEof(c.handle);
             return;
         }
-        // A stream socket's recv returns less than asked for only when its receive queue is empty, and
-        // under EPOLLET any later segment raises a new edge: no extra recv just to see EAGAIN. After
-        // EPOLLRDHUP (or HUP/ERR) no edge is left to come, so keep reading until EOF or the error.
-        if (n < capacity && !c.hangup) {
+        // A stream socket's recv returns less than asked only when it emptied the receive queue, and
+        // under EPOLLET every byte that arrives after that raises a new edge: the short read is as good
+        // as reading on to EAGAIN, minus one recv per message. Not once the peer has shut down its
+        // side (EPOLLRDHUP/EPOLLHUP): its FIN raised no edge of its own, so read on to end of stream.
+        if (n < readBuffer.capacity() && !c.peerShutdown) {
             c.readable = false;
         }
         readView.clear().limit(n);
@@ -456,7 +459,7 @@ final class EpollBackend implements Backend {
         }
         if (!c.writing.hasRemaining()) {
             c.writing = null;
-            markDirty(c); // drop EPOLLOUT: an edge-triggered writable socket would otherwise report each ACK
+            markDirty(c);
             delivered++;
             handler.onWritten(c.handle);
         }
@@ -465,18 +468,17 @@ final class EpollBackend implements Backend {
     /** Ends whatever is armed or unfinished on {@code c} with one onError: the connection is done for. */
     private void fail(Connection c, IOException error) {
         c.readArmed = false;
-        c.readable = false;
-        if (!c.queued) {
+        if (!c.completionQueued) {
             c.writing = null;
-            markDirty(c);
         }
+        markDirty(c);
         delivered++;
         handler.onError(c.handle, error);
     }
 
     private void deliverCompletions() {
-        // Only what was queued before this turn: a handler that writes from onWritten again must
-        // not keep this poll from ever reaching epoll_wait.
+        // Only what was queued before: a handler that writes again from onWritten must not keep this
+        // poll from returning; the rest is delivered by the next poll, which then does not block.
         Connection last = completedTail;
         while (completedHead != null && !closed) {
             Connection c = completedHead;
@@ -485,7 +487,7 @@ final class EpollBackend implements Backend {
                 completedTail = null;
             }
             c.nextCompleted = null;
-            c.queued = false;
+            c.completionQueued = false;
             if (!c.closed) {
                 IOException error = c.writeError;
                 c.writeError = null;
@@ -503,70 +505,104 @@ final class EpollBackend implements Backend {
         }
     }
 
+    /** Adds or drops EPOLLOUT where a write started stalling or finished since the last turn. */
     private void applyInterest() {
-        Registration registration = dirtyHead;
+        Connection c = dirtyHead;
         dirtyHead = null;
-        while (registration != null) {
-            Registration next = registration.nextDirty;
-            registration.nextDirty = null;
-            registration.dirty = false;
-            if (!registration.closed && registration instanceof Connection c) {
-                EpollIoOps wanted = c.writing != null && !c.queued ? CONNECTION_WRITE_OPS : CONNECTION_OPS;
-                if (wanted != c.interest) {
+        while (c != null) {
+            Connection next = c.nextDirty;
+            c.nextDirty = null;
+            c.dirty = false;
+            if (!c.closed) {
+                EpollIoOps wanted = c.writing != null && !c.completionQueued ? CONNECTION_WRITE_OPS : CONNECTION_OPS;
+                if (wanted != c.ops) {
                     try {
-                        c.registration.submit(wanted);
-                    } catch (UncheckedIOException e) {
-                        fail(c, e.getCause()); // epoll_ctl refused this fd: only this connection is lost
-                        registration = next;
-                        continue;
+                        submit(c, wanted);
+                    } catch (IOException e) {
+                        fail(c, e);
                     }
-                    c.interest = wanted;
                 }
             }
-            registration = next;
+            c = next;
         }
     }
 
     // ------------------------------------------------------------------ helpers
 
-    /**
-     * Sends until everything is written or the socket buffer is full. Netty's native send passes no
-     * {@code MSG_NOSIGNAL} (its flags argument is 0), so a write to a reset connection does raise
-     * SIGPIPE; the JVM installs its own handler that ignores SIGPIPE, so the process survives and the
-     * send fails with {@code EPIPE}, which arrives here as a NativeIoException and becomes onError.
-     */
     private static void writeSome(Connection c) throws IOException {
         ByteBuffer src = c.writing;
-        try {
-            while (src.hasRemaining()) {
-                int n = c.socket.send(src, src.position(), src.limit());
-                if (n <= 0) {
-                    return; // EAGAIN
-                }
-                src.position(src.position() + n);
+        int position = src.position();
+        int limit = src.limit();
+        while (position < limit) {
+            int n;
+            try {
+                n = c.socket.send(src, position, limit);
+            } catch (NotYetConnectedException e) {
+                throw new IOException("send failed: ENOTCONN", e);
             }
-        } catch (RuntimeException e) {
-            throw new IOException("send failed", e); // ENOTCONN surfaces as NotYetConnectedException
+            if (n == 0) {
+                c.writable = false; // EAGAIN: EPOLLOUT reports the room
+                break;
+            }
+            position += n;
         }
+        src.position(position);
     }
 
-    private void register(Registration registration, EpollIoOps ops) throws IOException {
-        Future<IoRegistration> registered = loop.register(registration); // completes at once on the loop thread
+    private void register(Registration r, EpollIoOps ops) throws IOException {
+        Future<IoRegistration> registered = loop.register(r);
         if (!registered.isSuccess()) {
-            Throwable cause = registered.cause();
-            throw cause instanceof IOException io ? io : new IOException("epoll registration failed", cause);
+            throw new IOException("cannot register with epoll: " + registered.cause(), registered.cause());
         }
-        registration.registration = registered.getNow();
+        r.registration = registered.getNow();
+        submit(r, ops);
+    }
+
+    private static void submit(Registration r, EpollIoOps ops) throws IOException {
         try {
-            registration.registration.submit(ops); // the first submit is the EPOLL_CTL_ADD
+            r.registration.submit(ops); // the first submit is EPOLL_CTL_ADD, later ones EPOLL_CTL_MOD
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        registration.interest = ops;
+        r.ops = ops;
+    }
+
+    /** Closes the socket and forgets the registration; no callback for it follows. */
+    private static void release(Registration r) {
+        r.closed = true;
+        if (r instanceof Connection c) {
+            c.readArmed = false;
+            c.writing = null;
+            c.writeError = null;
+        }
+        // close(2) first: the last reference to the socket leaves the epoll set by itself, so the
+        // cancel below finds the fd closed and skips its EPOLL_CTL_DEL. The peer sees FIN (or RST
+        // if unread bytes remain).
+        try {
+            r.socket.close();
+        } catch (IOException e) {
+            LOG.atDebug().addKeyValue("handle", Handles.toString(r.handle)).setCause(e).log("close failed");
+        }
+        if (r.registration != null) {
+            r.registration.cancel();
+        }
+    }
+
+    private void queueWork(Registration r) {
+        if (r.queued) {
+            return;
+        }
+        r.queued = true;
+        if (workTail == null) {
+            workHead = r;
+        } else {
+            workTail.nextWork = r;
+        }
+        workTail = r;
     }
 
     private void queueCompletion(Connection c) {
-        c.queued = true;
+        c.completionQueued = true;
         if (completedTail == null) {
             completedHead = c;
         } else {
@@ -575,45 +611,32 @@ final class EpollBackend implements Backend {
         completedTail = c;
     }
 
-    private void markReady(Registration registration) {
-        if (!registration.ready) {
-            registration.ready = true;
-            if (readyTail == null) {
-                readyHead = registration;
-            } else {
-                readyTail.nextReady = registration;
-            }
-            readyTail = registration;
+    private void markDirty(Connection c) {
+        if (!c.dirty) {
+            c.dirty = true;
+            c.nextDirty = dirtyHead;
+            dirtyHead = c;
         }
     }
 
-    private void markDirty(Registration registration) {
-        if (!registration.dirty) {
-            registration.dirty = true;
-            registration.nextDirty = dirtyHead;
-            dirtyHead = registration;
+    private void shutDownLoop() {
+        loop.shutdownGracefully(0, 0, TimeUnit.NANOSECONDS);
+        // Termination runs on the owner thread: it closes the epoll, event and timer descriptors.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!loop.isTerminated() && System.nanoTime() < deadline) {
+            loop.runNow();
+        }
+        if (!loop.isTerminated()) {
+            LOG.atWarn().log("the epoll loop did not terminate; its descriptors may leak");
         }
     }
 
-    /** Takes the fd out of epoll before closing it, so that a reused fd number is never confused with it. */
-    private void closeRegistration(Registration registration) {
-        registration.closed = true;
-        if (registration instanceof Connection c) {
-            c.readArmed = false;
-            c.writing = null;
-            c.writeError = null;
-        }
-        if (registration.registration != null) {
-            try {
-                registration.registration.cancel();
-            } catch (RuntimeException e) {
-                LOG.atDebug().addKeyValue("handle", Handles.toString(registration.handle)).setCause(e).log("epoll_ctl DEL failed");
-            }
-        }
+    private static LinuxSocket newStreamSocket(boolean ipv6) throws IOException {
         try {
-            registration.socket.close();
-        } catch (IOException e) {
-            LOG.atDebug().addKeyValue("handle", Handles.toString(registration.handle)).setCause(e).log("close failed");
+            return LinuxSocket.newSocketStream(ipv6);
+        } catch (RuntimeException e) {
+            // ChannelException wrapping the errno, e.g. EMFILE
+            throw e.getCause() instanceof IOException io ? io : new IOException("socket() failed", e);
         }
     }
 
@@ -643,20 +666,53 @@ final class EpollBackend implements Backend {
         }
     }
 
-    /** State of one handle; Netty reports its readiness through {@link #handle}. */
-    private abstract class Registration implements EpollIoHandle {
-        final Socket socket;
-        IoRegistration registration;
-        int handle = Handles.NONE;
-        boolean closed;
-        /** The interest set last submitted. */
-        EpollIoOps interest;
-        boolean ready;
-        Registration nextReady;
-        boolean dirty;
-        Registration nextDirty;
+    /**
+     * A ManualIoEventLoop whose {@code run} does not block while a {@link #wakeup()} is pending.
+     * Netty's own {@code wakeup()} only writes the eventfd while the loop sleeps in epoll_wait, so a
+     * wakeup that comes before (or between) polls would be lost. The flag is written before
+     * {@code wakeup()}'s atomic exchange, and Netty reads it in {@link #canBlock()} after publishing
+     * that it is about to sleep: either the loop sees the flag, or the waker sees the sleeper and
+     * writes the eventfd.
+     */
+    private static final class WakeableLoop extends ManualIoEventLoop {
+        private volatile boolean wakeupRequested;
 
-        Registration(Socket socket) {
+        WakeableLoop(Thread owner) {
+            super(owner, EpollIoHandler.newFactory());
+        }
+
+        void requestWakeup() {
+            wakeupRequested = true;
+            wakeup(); // Netty skips the eventfd on the owner thread; the flag covers that case
+        }
+
+        /** Consumes a pending wakeup; returns whether there was one. */
+        boolean clearWakeup() {
+            if (wakeupRequested) {
+                wakeupRequested = false;
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        protected boolean canBlock() {
+            return !wakeupRequested;
+        }
+    }
+
+    /** State of one handle; its edges arrive in {@link #handle} during {@code ManualIoEventLoop.run}. */
+    private abstract class Registration implements EpollIoHandle {
+        final LinuxSocket socket;
+        int handle = Handles.NONE;
+        IoRegistration registration;
+        /** The interest last submitted. */
+        EpollIoOps ops;
+        boolean closed;
+        boolean queued;
+        Registration nextWork;
+
+        Registration(LinuxSocket socket) {
             this.socket = socket;
         }
 
@@ -667,43 +723,88 @@ final class EpollBackend implements Backend {
 
         @Override
         public void handle(IoRegistration ioRegistration, IoEvent event) {
-            onEvent(this, ((EpollIoEvent) event).ops().value());
+            if (!closed) {
+                ready(((EpollIoEvent) event).ops().value());
+            }
         }
 
-        /** Netty calls this only for handles still registered when the loop shuts down. */
+        /** Records an edge; queues this handle if an armed operation can now progress. Must not call back. */
+        abstract void ready(int events);
+
+        abstract void serve();
+
         @Override
         public void close() throws IOException {
+            // Netty calls this only for registrations still open when the loop is destroyed.
             socket.close();
         }
     }
 
     private final class Listener extends Registration {
         boolean acceptArmed;
+        /** Connections may wait in the backlog: set by an edge, cleared when accept(2) says EAGAIN. */
+        boolean acceptReady;
 
-        Listener(Socket socket) {
+        Listener(LinuxSocket socket) {
             super(socket);
+        }
+
+        @Override
+        void ready(int events) {
+            acceptReady = true;
+            if (acceptArmed) {
+                queueWork(this);
+            }
+        }
+
+        @Override
+        void serve() {
+            EpollBackend.this.serve(this);
         }
     }
 
     private final class Connection extends Registration {
         boolean readArmed;
-        /** Set by an EPOLLIN (or hang-up) edge, cleared once a recv found the receive queue empty. */
+        /** Bytes (or EOF, or an error) may wait: set by an edge, cleared by EAGAIN or a short read. */
         boolean readable;
-        /** EPOLLRDHUP, EPOLLHUP or EPOLLERR was seen: no further edge will come, so read to EOF or the error. */
-        boolean hangup;
-        /** An EPOLLOUT (or error) edge arrived since the last write attempt. */
-        boolean writable;
+        /** EPOLLRDHUP/EPOLLHUP was seen: a short read no longer means a new edge will follow. */
+        boolean peerShutdown;
         boolean eof;
+        /** Cleared by EAGAIN on send, set by an EPOLLOUT (or error) edge. */
+        boolean writable = true;
         /** The caller's buffer from write() until onWritten/onError is delivered. */
         ByteBuffer writing;
         /** Set when a write failed inside write(); reported by the next poll. */
         IOException writeError;
         /** The write ended inside write() and waits in the completion queue to be reported. */
-        boolean queued;
+        boolean completionQueued;
         Connection nextCompleted;
+        boolean dirty;
+        Connection nextDirty;
 
-        Connection(Socket socket) {
+        Connection(LinuxSocket socket) {
             super(socket);
+        }
+
+        @Override
+        void ready(int events) {
+            if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
+                readable = true;
+            }
+            if ((events & (EPOLLRDHUP | EPOLLHUP)) != 0) {
+                peerShutdown = true;
+            }
+            if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) {
+                writable = true;
+            }
+            if ((readArmed && readable) || (writable && writing != null && !completionQueued)) {
+                queueWork(this);
+            }
+        }
+
+        @Override
+        void serve() {
+            EpollBackend.this.serve(this);
         }
     }
 }

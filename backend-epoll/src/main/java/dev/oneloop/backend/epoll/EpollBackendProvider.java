@@ -6,25 +6,17 @@ import dev.oneloop.backend.BackendProvider;
 import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
 
-/** Provides {@code -Dbackend=epoll}: Netty's native epoll, where its native library loads (Linux). */
+/**
+ * Provides {@code -Dbackend=epoll}: Linux epoll through Netty's native transport. Available when
+ * Netty's {@link Epoll} loaded its JNI library and could create an epoll instance; otherwise the
+ * cause is Netty's own (for example an {@code UnsatisfiedLinkError} naming the missing library).
+ */
 public final class EpollBackendProvider implements BackendProvider {
 
-    private final boolean available;
-    private final Throwable unavailabilityCause;
+    /** {@code null} until first asked, so that merely finding this provider loads no native code. */
+    private Availability availability;
 
     public EpollBackendProvider() {
-        boolean loaded;
-        Throwable cause;
-        try {
-            loaded = Epoll.isAvailable();
-            cause = loaded ? null : Epoll.unavailabilityCause();
-        } catch (LinkageError e) {
-            // Netty's classes themselves missing or broken: ServiceLoader must still get a provider.
-            loaded = false;
-            cause = e;
-        }
-        available = loaded;
-        unavailabilityCause = cause;
     }
 
     @Override
@@ -34,21 +26,41 @@ public final class EpollBackendProvider implements BackendProvider {
 
     @Override
     public boolean isAvailable() {
-        return available;
+        return availability().cause == null;
     }
 
     @Override
     public Throwable unavailabilityCause() {
-        return unavailabilityCause;
+        return availability().cause;
     }
 
     @Override
     public Backend open(BackendConfig config) throws IOException {
-        try {
-            Epoll.ensureAvailability();
-        } catch (LinkageError e) {
-            throw new IOException("native epoll is not available: " + e.getMessage(), e.getCause() != null ? e.getCause() : e);
+        Throwable cause = unavailabilityCause();
+        if (cause != null) {
+            throw new IOException("epoll is not available: " + cause, cause);
         }
         return new EpollBackend(config);
+    }
+
+    private Availability availability() {
+        Availability known = availability;
+        if (known == null) {
+            known = new Availability(probe());
+            availability = known;
+        }
+        return known;
+    }
+
+    private static Throwable probe() {
+        try {
+            return Epoll.isAvailable() ? null : Epoll.unavailabilityCause();
+        } catch (LinkageError e) {
+            // netty-transport-classes-epoll (or a jar it needs) is missing from the class path.
+            return e;
+        }
+    }
+
+    private record Availability(Throwable cause) {
     }
 }
