@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -37,9 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class EchoServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(EchoServer.class);
-    private static final byte[] STATUS_PREFIX = "Server status: ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] STATUS_SUFFIX = " active connections\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int MAX_INT_DIGITS = 10;
 
     /** Per-connection state, kept per slot and reused when the slot is. */
     private static final class Connection {
@@ -64,7 +60,7 @@ public final class EchoServer {
     private final Events events = new Events();
     private final Timers.Task broadcastTask = this::broadcastStatus;
     private final Timers.Task retryAcceptTask = this::retryAccept;
-    private final byte[] statusLine = new byte[STATUS_PREFIX.length + MAX_INT_DIGITS + STATUS_SUFFIX.length];
+    private final StatusLine statusLine = new StatusLine();
 
     private Connection[] bySlot;
     /** Open connections, densely packed for the broadcast. */
@@ -207,29 +203,15 @@ public final class EchoServer {
     }
 
     private void broadcastStatus(long now) {
-        int length = formatStatusLine(activeCount);
+        statusLine.format(activeCount);
         // Backwards, because closing a connection moves the last one into its place.
         for (int i = activeCount - 1; i >= 0; i--) {
             Connection c = active[i];
-            c.out.append(statusLine, 0, length);
+            c.out.append(statusLine.bytes(), 0, statusLine.length());
             if (withinBacklogLimit(c)) {
                 startWrite(c);
             }
         }
-    }
-
-    private int formatStatusLine(int count) {
-        int at = STATUS_PREFIX.length;
-        int digits = 1;
-        for (int rest = count / 10; rest > 0; rest /= 10) {
-            digits++;
-        }
-        for (int i = at + digits - 1, rest = count; i >= at; i--, rest /= 10) {
-            statusLine[i] = (byte) ('0' + rest % 10);
-        }
-        at += digits;
-        System.arraycopy(STATUS_SUFFIX, 0, statusLine, at, STATUS_SUFFIX.length);
-        return at + STATUS_SUFFIX.length;
     }
 
     private void retryAccept(long now) {

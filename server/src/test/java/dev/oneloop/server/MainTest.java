@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine.Model.OptionSpec;
 
 /** The command line as a user meets it: a child JVM, its output and exit code. */
-@Timeout(60)
+// A separate thread, so that a test blocked in a socket read fails at its timeout instead of hanging.
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MainTest {
 
     private record Result(int exitCode, String stdout, String stderr) {
