@@ -3,6 +3,7 @@ package dev.oneloop.server;
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.Handles;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -123,8 +124,14 @@ public final class EchoServer {
         backend.accept(handle);
         listener = handle;
         boundAddress = bound;
-        LOG.atInfo().addKeyValue("address", bound).addKeyValue("backend", backend.name()).log("listening");
+        LOG.atInfo().addKeyValue("address", hostAndPort(bound)).addKeyValue("backend", backend.name()).log("listening");
         return bound;
+    }
+
+    /** {@code 127.0.0.1:9000}, or {@code [::1]:9000} for IPv6. */
+    public static String hostAndPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (address.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /** The address {@link #bind()} bound, or {@code null} before. Any thread. */
