@@ -305,12 +305,16 @@ public final class EchoServer {
             if (stopping || activeCount >= config.maxConnections()) {
                 backend.close(connection);
                 refusedTotal++;
-                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("connections", activeCount)
-                        .log("connection refused: at max connections");
+                if (LOG.isDebugEnabled()) {
+                    LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("connections", activeCount)
+                            .addKeyValue("reason", stopping ? "stopping" : "max connections").log("connection refused");
+                }
                 return;
             }
             openConnection(connection);
-            LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("accepted");
+            if (LOG.isDebugEnabled()) {
+                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("accepted");
+            }
         }
 
         @Override
@@ -323,7 +327,7 @@ public final class EchoServer {
                 acceptFailing = true;
                 LOG.atWarn().addKeyValue("error", error.getMessage()).addKeyValue("connections", activeCount)
                         .addKeyValue("retryIn", config.acceptBackoff()).log("accept failed; pausing accepts");
-            } else {
+            } else if (LOG.isDebugEnabled()) {
                 LOG.atDebug().addKeyValue("error", error.getMessage()).log("accept failed again");
             }
             if (!timers.isScheduled(acceptRetryTimer)) {
@@ -363,7 +367,9 @@ public final class EchoServer {
             c.reading = false;
             c.eof = true;
             if (c.out.isEmpty()) {
-                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("closed after peer's half-close");
+                if (LOG.isDebugEnabled()) {
+                    LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("closed after peer's half-close");
+                }
                 closeConnection(c);
             }
         }
@@ -377,8 +383,10 @@ public final class EchoServer {
             c.out.headWritten();
             if (c.out.isEmpty()) {
                 if (c.eof || stopping) {
-                    LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("eof", c.eof)
-                            .log("closed after flushing");
+                    if (LOG.isDebugEnabled()) {
+                        LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("eof", c.eof)
+                                .log("closed after flushing");
+                    }
                     closeConnection(c);
                     return;
                 }
@@ -400,8 +408,10 @@ public final class EchoServer {
             if (c == null) {
                 return;
             }
-            LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("error", error.getMessage())
-                    .addKeyValue("droppedBytes", c.out.size()).log("connection failed; dropped");
+            if (LOG.isDebugEnabled()) {
+                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("error", error.getMessage())
+                        .addKeyValue("droppedBytes", c.out.size()).log("connection failed; dropped");
+            }
             closeConnection(c);
         }
     }

@@ -344,6 +344,34 @@ class EchoServerTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void allocatesAlmostNothingPerEchoedMessageOnTheLoopThread(String backend) throws Exception {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        byte[] message = new byte[64];
+        new Random(64).nextBytes(message);
+        try (EchoServerThread server = start(backend, QUIET);
+             Socket socket = Clients.connect(server.address())) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            for (int i = 0; i < 20_000; i++) { // warm-up: pools filled, code compiled
+                out.write(message);
+                Clients.readExactly(in, message.length);
+            }
+            long loopThread = server.thread().threadId();
+            int messages = 20_000;
+            long before = threads.getThreadAllocatedBytes(loopThread);
+            for (int i = 0; i < messages; i++) {
+                out.write(message);
+                Clients.readExactly(in, message.length);
+            }
+            double perMessage = (threads.getThreadAllocatedBytes(loopThread) - before) / (double) messages;
+            System.out.printf("allocation [%s]: %.2f bytes per echoed 64-byte message on the loop thread%n", backend, perMessage);
+            // Not zero: a backend's mechanism may allocate per poll (Netty's io_uring handler does, 16 B).
+            assertThat(perMessage).as("bytes allocated by the loop thread per echoed message").isLessThan(64);
+        }
+    }
+
     private static long openDescriptors() throws IOException {
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.count();
