@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -120,11 +121,18 @@ class EchoServerTest {
             assertThat(intervals).as("lines in 2 s at 200 ms").isBetween(9, 11);
             double meanMillis = (arrivals.get(intervals) - arrivals.get(0)) / 1e6 / intervals;
             assertThat(meanMillis).as("mean interval, ms").isCloseTo(intervalMillis, org.assertj.core.data.Offset.offset(15.0));
-            for (int k = 1; k <= intervals; k++) {
-                double offsetMillis = (arrivals.get(k) - arrivals.get(0)) / 1e6 - k * intervalMillis;
-                assertThat(offsetMillis).as("line %d against the fixed schedule, ms", k).isBetween(-60.0, 60.0);
+            // Lateness of each arrival against the fixed schedule, anchored at the least late one
+            // (a busy machine only ever delays the server or this reader).
+            double[] offsets = new double[intervals + 1];
+            for (int k = 0; k <= intervals; k++) {
+                offsets[k] = (arrivals.get(k) - arrivals.get(0)) / 1e6 - k * intervalMillis;
             }
-            System.out.printf("status line [%s]: %d intervals, mean %.2f ms at %d ms%n", backend, intervals, meanMillis, intervalMillis);
+            double anchor = Arrays.stream(offsets).min().orElseThrow();
+            double[] lateness = Arrays.stream(offsets).map(o -> o - anchor).sorted().toArray();
+            assertThat(lateness[lateness.length / 2]).as("median lateness against the schedule, ms").isLessThan(25.0);
+            assertThat(lateness[lateness.length - 1]).as("worst lateness against the schedule, ms").isLessThan(150.0);
+            System.out.printf("status line [%s]: %d intervals at %d ms, mean %.2f ms, median lateness %.2f ms, worst %.2f ms%n",
+                    backend, intervals, intervalMillis, meanMillis, lateness[lateness.length / 2], lateness[lateness.length - 1]);
 
             for (Socket other : List.of(second, third)) {
                 int lines = 0;
