@@ -100,7 +100,8 @@ public final class Main implements Callable<Integer> {
     private int listenBacklog;
 
     @Option(names = "--log-level", paramLabel = "LEVEL",
-            description = "ERROR, WARN, INFO, DEBUG or TRACE (default: ${DEFAULT-VALUE}). Nothing is logged per message at INFO.")
+            description = "Level of the server's logs on stderr: ERROR, WARN, INFO, DEBUG or TRACE (default: ${DEFAULT-VALUE}). "
+                    + "Nothing is logged per message at INFO; DEBUG logs every connection. Libraries stay at INFO.")
     private Level logLevel;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -193,10 +194,17 @@ public final class Main implements Callable<Integer> {
         Runtime.getRuntime().halt(done ? exitCode.get() : CommandLine.ExitCode.SOFTWARE);
     }
 
+    /**
+     * Sets oneloop's loggers to {@code level}. Other libraries (Netty at DEBUG is very chatty) stay
+     * at INFO unless {@code level} is quieter than that.
+     */
     private static void applyLogLevel(Level level) {
+        org.slf4j.Logger oneloop = LoggerFactory.getLogger("dev.oneloop");
         org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        if (root instanceof ch.qos.logback.classic.Logger logback) {
-            logback.setLevel(ch.qos.logback.classic.Level.toLevel(level.name()));
+        if (oneloop instanceof ch.qos.logback.classic.Logger ours && root instanceof ch.qos.logback.classic.Logger everything) {
+            ch.qos.logback.classic.Level chosen = ch.qos.logback.classic.Level.toLevel(level.name());
+            ours.setLevel(chosen);
+            everything.setLevel(chosen.isGreaterOrEqual(ch.qos.logback.classic.Level.INFO) ? chosen : ch.qos.logback.classic.Level.INFO);
         } else {
             LOG.atWarn().addKeyValue("logger", root.getClass().getName()).log("--log-level ignored: the logging backend is not logback");
         }
