@@ -38,6 +38,11 @@ public final class EchoServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(EchoServer.class);
 
+    /** Free outbound chunks kept for reuse at most; a burst beyond it is left to the garbage collector. */
+    private static final long MAX_POOLED_BYTES = 64L << 20;
+    /** Connection arrays start this large and double when a backend hands out a higher slot. */
+    private static final int INITIAL_SLOTS = 1024;
+
     /** Per-connection state, kept per slot and reused when the slot is. */
     private static final class Connection {
         int handle = Handles.NONE;
@@ -89,12 +94,8 @@ public final class EchoServer {
         this.config = config;
         this.loop = new Loop(backend, nanoClock);
         this.timers = loop.timers();
-        // Retain enough free chunks for every connection's queue up to the high watermark at once,
-        // capped so that a burst does not pin more than 64 MiB after it has passed.
-        int chunksPerQueue = (config.highWatermark() + config.chunkSize() - 1) / config.chunkSize() + 1;
-        long wanted = (long) chunksPerQueue * Math.min(config.maxConnections(), 1024);
-        this.chunks = new ChunkPool(config.chunkSize(), (int) Math.min(wanted, (64L << 20) / config.chunkSize()));
-        int slots = Math.min(config.maxConnections() + 1, 1024);
+        this.chunks = new ChunkPool(config.chunkSize(), (int) Math.max(1, MAX_POOLED_BYTES / config.chunkSize()));
+        int slots = Math.min(config.maxConnections() + 1, INITIAL_SLOTS);
         this.bySlot = new Connection[slots];
         this.active = new Connection[slots];
     }

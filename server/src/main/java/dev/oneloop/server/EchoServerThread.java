@@ -56,7 +56,7 @@ public final class EchoServerThread implements AutoCloseable {
         Backend backend;
         try {
             backend = Backends.open(backendName, config.backendConfig());
-        } catch (BackendSelectionException | RuntimeException e) {
+        } catch (BackendSelectionException | RuntimeException | Error e) {
             bound.completeExceptionally(e);
             return;
         }
