@@ -16,6 +16,6 @@ module dev.oneloop.bench {
 
     opens dev.oneloop.bench to info.picocli;
     opens dev.oneloop.bench.peers to info.picocli;
-    // opens dev.oneloop.bench.load to info.picocli;
+    opens dev.oneloop.bench.load to info.picocli;
     // opens dev.oneloop.bench.report to info.picocli;
 }
