@@ -17,5 +17,5 @@ module dev.oneloop.bench {
     opens dev.oneloop.bench to info.picocli;
     opens dev.oneloop.bench.peers to info.picocli;
     opens dev.oneloop.bench.load to info.picocli;
-    // opens dev.oneloop.bench.report to info.picocli;
+    opens dev.oneloop.bench.report to info.picocli;
 }

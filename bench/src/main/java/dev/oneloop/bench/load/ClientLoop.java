@@ -101,7 +101,8 @@ final class ClientLoop implements Runnable {
                 selector.select(this::onReady, timeoutMillis);
             }
         } catch (IOException | RuntimeException e) {
-            error("client thread failed: " + e);
+            StackTraceElement[] at = e.getStackTrace();
+            error("client thread failed: " + e + (at.length > 0 ? " at " + at[0] : ""));
         } finally {
             for (ClientConnection c : connections) {
                 if (!c.failed) {
@@ -214,6 +215,7 @@ final class ClientLoop implements Runnable {
             readBuffer.limit(pos + len).position(pos);
             pattern.limit(offset + len).position(offset);
             int mismatch = readBuffer.mismatch(pattern);
+            readBuffer.limit(n); // absolute gets below check against the limit
             int matched = mismatch < 0 ? len : mismatch;
             pos += matched;
             c.recvOffset += matched;
