@@ -1,0 +1,419 @@
+package dev.oneloop.server;
+
+import dev.oneloop.backend.Backend;
+import dev.oneloop.backend.Handles;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The reference application: echoes every byte each connection sends back to that connection, in
+ * order, and every {@link ServerConfig#statusInterval()} appends
+ * {@code "Server status: N active connections\n"} to every connection's outbound data.
+ *
+ * <p>One thread does everything: the one that opened the {@link Backend}, calls {@link #bind()} and
+ * then {@link #run()}, which returns once the server has stopped. {@link #requestStop()},
+ * {@link #activeConnections()} and {@link #localAddress()} may be called from any thread.
+ *
+ * <p>Outbound data is queued per connection in pooled direct chunks ({@link OutboundQueue}), with
+ * one write in flight. Above {@link ServerConfig#highWatermark()} queued bytes the server stops
+ * reading from that connection (TCP flow control then slows the peer) and resumes at or below
+ * {@link ServerConfig#lowWatermark()}. A connection whose queue passes
+ * {@link ServerConfig#maxBacklog()} (broadcasts still pile up on a client that stopped reading) is
+ * closed and logged. A peer's half-close is answered with every byte it sent, then a close. A reset
+ * or broken pipe closes that connection only. An accept error (EMFILE, ENFILE) pauses accepting for
+ * {@link ServerConfig#acceptBackoff()} instead of retrying at once.
+ *
+ * <p>Stopping closes the listener, stops reading, lets pending output drain for at most
+ * {@link ServerConfig#shutdownTimeout()}, then closes every connection. The backend stays open: its
+ * owner closes it.
+ */
+public final class EchoServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EchoServer.class);
+    private static final byte[] STATUS_PREFIX = "Server status: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STATUS_SUFFIX = " active connections\n".getBytes(StandardCharsets.US_ASCII);
+    private static final int MAX_INT_DIGITS = 10;
+
+    /** Per-connection state, kept per slot and reused when the slot is. */
+    private static final class Connection {
+        int handle = Handles.NONE;
+        /** Position in {@link #active}. */
+        int index;
+        /** A receive is armed; false while paused above the high watermark, after EOF, and when stopping. */
+        boolean reading;
+        boolean eof;
+        final OutboundQueue out;
+
+        Connection(ChunkPool pool) {
+            out = new OutboundQueue(pool);
+        }
+    }
+
+    private final Backend backend;
+    private final ServerConfig config;
+    private final Loop loop;
+    private final Timers timers;
+    private final ChunkPool chunks;
+    private final Events events = new Events();
+    private final Timers.Task broadcastTask = this::broadcastStatus;
+    private final Timers.Task retryAcceptTask = this::retryAccept;
+    private final byte[] statusLine = new byte[STATUS_PREFIX.length + MAX_INT_DIGITS + STATUS_SUFFIX.length];
+
+    private Connection[] bySlot;
+    /** Open connections, densely packed for the broadcast. */
+    private Connection[] active;
+    private int activeCount;
+    private volatile int publishedActiveCount;
+
+    private int listener = Handles.NONE;
+    private volatile InetSocketAddress boundAddress;
+    private long acceptRetryTimer = Timers.NONE;
+    private boolean acceptFailing;
+    private boolean started;
+    private boolean stopping;
+
+    private long acceptedTotal;
+    private long refusedTotal;
+    private long closedOverLimitTotal;
+
+    /**
+     * @param backend   opened on the thread that will call {@link #bind()} and {@link #run()}
+     * @param nanoClock monotonic nanoseconds for the timers, {@code System::nanoTime} in production
+     */
+    public EchoServer(Backend backend, ServerConfig config, LongSupplier nanoClock) {
+        this.backend = backend;
+        this.config = config;
+        this.loop = new Loop(backend, nanoClock);
+        this.timers = loop.timers();
+        // Retain enough free chunks for every connection's queue up to the high watermark at once,
+        // capped so that a burst does not pin more than 64 MiB after it has passed.
+        int chunksPerQueue = (config.highWatermark() + config.chunkSize() - 1) / config.chunkSize() + 1;
+        long wanted = (long) chunksPerQueue * Math.min(config.maxConnections(), 1024);
+        this.chunks = new ChunkPool(config.chunkSize(), (int) Math.min(wanted, (64L << 20) / config.chunkSize()));
+        int slots = Math.min(config.maxConnections() + 1, 1024);
+        this.bySlot = new Connection[slots];
+        this.active = new Connection[slots];
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** The name of the backend this server runs on. */
+    public String backendName() {
+        return backend.name();
+    }
+
+    /**
+     * Listens on {@link ServerConfig#bindAddress()} and {@link ServerConfig#port()} and arms
+     * acceptance. Loop thread.
+     *
+     * @return the address bound, with the port chosen when the configured one is 0
+     */
+    public InetSocketAddress bind() throws IOException {
+        if (listener != Handles.NONE || started) {
+            throw new IllegalStateException("already bound");
+        }
+        InetSocketAddress requested = new InetSocketAddress(InetAddress.getByName(config.bindAddress()), config.port());
+        int handle = backend.listen(requested, config.listenBacklog());
+        InetSocketAddress bound = backend.localAddress(handle);
+        backend.accept(handle);
+        listener = handle;
+        boundAddress = bound;
+        LOG.atInfo().addKeyValue("address", bound).addKeyValue("backend", backend.name()).log("listening");
+        return bound;
+    }
+
+    /** The address {@link #bind()} bound, or {@code null} before. Any thread. */
+    public InetSocketAddress localAddress() {
+        return boundAddress;
+    }
+
+    /** Connections open now. Any thread. */
+    public int activeConnections() {
+        return publishedActiveCount;
+    }
+
+    /**
+     * Serves until {@link #requestStop()}, then shuts down gracefully (see the class comment) and
+     * returns. Loop thread; call once, after {@link #bind()}.
+     *
+     * @throws IOException if the backend failed and the loop cannot go on
+     */
+    public void run() throws IOException {
+        if (listener == Handles.NONE) {
+            throw new IllegalStateException("bind() first");
+        }
+        if (started) {
+            throw new IllegalStateException("run() may be called once");
+        }
+        started = true;
+        long interval = config.statusInterval().toNanos();
+        long broadcastTimer = timers.scheduleAtFixedRate(loop.now() + interval, interval, broadcastTask);
+        loop.run(events);
+        timers.cancel(broadcastTimer);
+        shutDown();
+    }
+
+    /** Asks {@link #run()} to stop accepting, flush and return. Any thread, any number of times. */
+    public void requestStop() {
+        loop.requestStop();
+    }
+
+    private void shutDown() throws IOException {
+        stopping = true;
+        timers.cancel(acceptRetryTimer);
+        backend.close(listener);
+        listener = Handles.NONE;
+        LOG.atInfo().addKeyValue("connections", activeCount).addKeyValue("pendingBytes", pendingBytes())
+                .addKeyValue("timeout", config.shutdownTimeout()).log("stopping: listener closed, flushing pending output");
+        for (int i = activeCount - 1; i >= 0; i--) {
+            if (active[i].out.isEmpty()) {
+                closeConnection(active[i]);
+            }
+        }
+        if (activeCount > 0) {
+            long deadline = timers.schedule(loop.now() + config.shutdownTimeout().toNanos(), this::abandonPendingOutput);
+            while (activeCount > 0) {
+                loop.turn(events);
+            }
+            timers.cancel(deadline);
+        }
+        LOG.atInfo().addKeyValue("accepted", acceptedTotal).addKeyValue("refused", refusedTotal)
+                .addKeyValue("closedOverBacklogLimit", closedOverLimitTotal).log("stopped");
+    }
+
+    private void abandonPendingOutput(long now) {
+        LOG.atInfo().addKeyValue("connections", activeCount).addKeyValue("droppedBytes", pendingBytes())
+                .addKeyValue("timeout", config.shutdownTimeout()).log("shutdown timeout: closing connections with output pending");
+        while (activeCount > 0) {
+            closeConnection(active[activeCount - 1]);
+        }
+    }
+
+    private long pendingBytes() {
+        long total = 0;
+        for (int i = 0; i < activeCount; i++) {
+            total += active[i].out.size();
+        }
+        return total;
+    }
+
+    private void broadcastStatus(long now) {
+        int length = formatStatusLine(activeCount);
+        // Backwards, because closing a connection moves the last one into its place.
+        for (int i = activeCount - 1; i >= 0; i--) {
+            Connection c = active[i];
+            c.out.append(statusLine, 0, length);
+            if (withinBacklogLimit(c)) {
+                startWrite(c);
+            }
+        }
+    }
+
+    private int formatStatusLine(int count) {
+        int at = STATUS_PREFIX.length;
+        int digits = 1;
+        for (int rest = count / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        for (int i = at + digits - 1, rest = count; i >= at; i--, rest /= 10) {
+            statusLine[i] = (byte) ('0' + rest % 10);
+        }
+        at += digits;
+        System.arraycopy(STATUS_SUFFIX, 0, statusLine, at, STATUS_SUFFIX.length);
+        return at + STATUS_SUFFIX.length;
+    }
+
+    private void retryAccept(long now) {
+        acceptRetryTimer = Timers.NONE;
+        if (!stopping) {
+            backend.accept(listener);
+        }
+    }
+
+    private Connection connection(int handle) {
+        int slot = Handles.slot(handle);
+        if (slot >= bySlot.length) {
+            return null;
+        }
+        Connection c = bySlot[slot];
+        return c != null && c.handle == handle ? c : null;
+    }
+
+    private boolean withinBacklogLimit(Connection c) {
+        if (c.out.size() <= config.maxBacklog()) {
+            return true;
+        }
+        closedOverLimitTotal++;
+        LOG.atWarn().addKeyValue("conn", Handles.toString(c.handle)).addKeyValue("backlogBytes", c.out.size())
+                .addKeyValue("limit", config.maxBacklog()).log("closing connection: outbound backlog over the limit (client not reading)");
+        closeConnection(c);
+        return false;
+    }
+
+    private void startWrite(Connection c) {
+        if (!c.out.writeInFlight() && !c.out.isEmpty()) {
+            backend.write(c.handle, c.out.sealHead());
+        }
+    }
+
+    private void armRead(Connection c) {
+        c.reading = true;
+        backend.read(c.handle);
+    }
+
+    private void openConnection(int handle) {
+        int slot = Handles.slot(handle);
+        if (slot >= bySlot.length) {
+            bySlot = Arrays.copyOf(bySlot, Math.max(slot + 1, bySlot.length * 2));
+        }
+        Connection c = bySlot[slot];
+        if (c == null) {
+            c = new Connection(chunks);
+            bySlot[slot] = c;
+        }
+        c.handle = handle;
+        c.eof = false;
+        if (activeCount == active.length) {
+            active = Arrays.copyOf(active, active.length * 2);
+        }
+        c.index = activeCount;
+        active[activeCount++] = c;
+        publishedActiveCount = activeCount;
+        acceptedTotal++;
+        armRead(c);
+    }
+
+    private void closeConnection(Connection c) {
+        backend.close(c.handle);
+        c.out.clear();
+        c.handle = Handles.NONE;
+        c.reading = false;
+        Connection last = active[--activeCount];
+        active[c.index] = last;
+        last.index = c.index;
+        active[activeCount] = null;
+        publishedActiveCount = activeCount;
+    }
+
+    /** Backend callbacks; kept off the public API of the server. */
+    private final class Events implements Backend.Handler {
+
+        @Override
+        public void onAccept(int listenerHandle, int connection) {
+            if (acceptFailing) {
+                acceptFailing = false;
+                LOG.atInfo().addKeyValue("connections", activeCount).log("accepting again");
+            }
+            if (stopping || activeCount >= config.maxConnections()) {
+                backend.close(connection);
+                refusedTotal++;
+                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("connections", activeCount)
+                        .log("connection refused: at max connections");
+                return;
+            }
+            openConnection(connection);
+            LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("accepted");
+        }
+
+        @Override
+        public void onAcceptError(int listenerHandle, IOException error) {
+            if (stopping || listenerHandle != listener) {
+                return;
+            }
+            // Once per failing streak at WARN: under EMFILE this fires at every retry.
+            if (!acceptFailing) {
+                acceptFailing = true;
+                LOG.atWarn().addKeyValue("error", error.getMessage()).addKeyValue("connections", activeCount)
+                        .addKeyValue("retryIn", config.acceptBackoff()).log("accept failed; pausing accepts");
+            } else {
+                LOG.atDebug().addKeyValue("error", error.getMessage()).log("accept failed again");
+            }
+            if (!timers.isScheduled(acceptRetryTimer)) {
+                acceptRetryTimer = timers.schedule(loop.now() + config.acceptBackoff().toNanos(), retryAcceptTask);
+            }
+        }
+
+        @Override
+        public void onRead(int connection, ByteBuffer data) {
+            Connection c = connection(connection);
+            if (c == null) {
+                return;
+            }
+            c.reading = false;
+            c.out.append(data);
+            if (!withinBacklogLimit(c)) {
+                return;
+            }
+            startWrite(c);
+            if (stopping) {
+                return;
+            }
+            if (c.out.size() <= config.highWatermark()) {
+                armRead(c);
+            } else if (LOG.isDebugEnabled()) {
+                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("backlogBytes", c.out.size())
+                        .log("paused reading: above the high watermark");
+            }
+        }
+
+        @Override
+        public void onEof(int connection) {
+            Connection c = connection(connection);
+            if (c == null) {
+                return;
+            }
+            c.reading = false;
+            c.eof = true;
+            if (c.out.isEmpty()) {
+                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("closed after peer's half-close");
+                closeConnection(c);
+            }
+        }
+
+        @Override
+        public void onWritten(int connection) {
+            Connection c = connection(connection);
+            if (c == null) {
+                return;
+            }
+            c.out.headWritten();
+            if (c.out.isEmpty()) {
+                if (c.eof || stopping) {
+                    LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("eof", c.eof)
+                            .log("closed after flushing");
+                    closeConnection(c);
+                    return;
+                }
+            } else {
+                startWrite(c);
+            }
+            if (!c.reading && !c.eof && !stopping && c.out.size() <= config.lowWatermark()) {
+                if (LOG.isDebugEnabled()) {
+                    LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("backlogBytes", c.out.size())
+                            .log("resumed reading: at or below the low watermark");
+                }
+                armRead(c);
+            }
+        }
+
+        @Override
+        public void onError(int connection, IOException error) {
+            Connection c = connection(connection);
+            if (c == null) {
+                return;
+            }
+            LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("error", error.getMessage())
+                    .addKeyValue("droppedBytes", c.out.size()).log("connection failed; dropped");
+            closeConnection(c);
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package dev.oneloop.server;
+
+import dev.oneloop.backend.Backend;
+import dev.oneloop.backend.BackendSelectionException;
+import dev.oneloop.backend.Backends;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The echo server's command line. Exit codes: 0 after a clean stop (also on SIGTERM/SIGINT),
+ * 1 when the server could not listen or the loop failed, 2 for bad flags or a backend that is
+ * unknown or cannot run.
+ */
+@Command(name = "echo-server", sortOptions = false, usageHelpAutoWidth = true,
+        defaultValueProvider = Main.Defaults.class,
+        description = {
+            "A single-threaded echo server: echoes every byte back to the connection that sent it and, every "
+                    + "--status-interval, sends every connection \"Server status: N active connections\".",
+            "When ready it prints one line to stdout, listening on HOST:PORT backend=NAME; logs go to stderr.",
+            ""},
+        footer = {
+            "",
+            "Sizes take k/KiB, m/MiB, g/GiB (powers of 1024); durations take ns, us, ms, s, m, h (e.g. 250ms, 5s, 1m).",
+            "",
+            "The I/O backend is chosen with a system property, -Dbackend=nio|epoll|iouring|auto (default auto: "
+                    + "iouring, then epoll, then nio), e.g.: java -Dbackend=nio -jar echo-server.jar --port 9000",
+            "",
+            "SIGTERM or SIGINT stops accepting and reading, flushes pending output for at most --shutdown-timeout, "
+                    + "closes every connection and exits with code 0.",
+            "",
+            "Exit codes: 0 clean stop; 1 cannot listen, or the loop failed; 2 bad flags, or the backend is unknown "
+                    + "or unavailable."})
+public final class Main implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    private String bindAddress;
+
+    @Option(names = "--port", paramLabel = "PORT", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    private int port;
+
+    @Option(names = "--status-interval", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Period of the status line sent to every connection (default: ${DEFAULT-VALUE}).")
+    private Duration statusInterval;
+
+    @Option(names = "--high-watermark", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Bytes queued for one connection above which the server stops reading from it (default: ${DEFAULT-VALUE}).")
+    private int highWatermark;
+
+    @Option(names = "--low-watermark", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Queued bytes at or below which reading from a paused connection resumes (default: ${DEFAULT-VALUE}).")
+    private int lowWatermark;
+
+    @Option(names = "--max-backlog", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Queued bytes beyond which a connection is closed: a client that does not read (default: ${DEFAULT-VALUE}).")
+    private int maxBacklog;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "On SIGTERM/SIGINT, how long pending output may still be flushed (default: ${DEFAULT-VALUE}).")
+    private Duration shutdownTimeout;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Connections open at once; more are refused (default: ${DEFAULT-VALUE}).")
+    private int maxConnections;
+
+    @Option(names = "--read-buffer", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Bytes read per receive (default: ${DEFAULT-VALUE}).")
+    private int readBufferSize;
+
+    @Option(names = "--chunk-size", paramLabel = "SIZE", converter = SizeConverter.class,
+            description = "Size of the pooled direct buffers outbound data is queued in (default: ${DEFAULT-VALUE}).")
+    private int chunkSize;
+
+    @Option(names = "--accept-backoff", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Pause before accepting again after an accept error such as EMFILE (default: ${DEFAULT-VALUE}).")
+    private Duration acceptBackoff;
+
+    @Option(names = "--listen-backlog", paramLabel = "N",
+            description = "Queue length for connections not yet accepted (default: ${DEFAULT-VALUE}).")
+    private int listenBacklog;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "ERROR, WARN, INFO, DEBUG or TRACE (default: ${DEFAULT-VALUE}). Nothing is logged per message at INFO.")
+    private Level logLevel;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line, with one-line errors and exit code 2 for bad flags. Package-private for testing. */
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((error, args) -> {
+            PrintWriter err = error.getCommandLine().getErr();
+            String message = error.getMessage() == null ? error.toString() : error.getMessage().lines().findFirst().orElse("");
+            err.println("echo-server: " + message + " (try --help)");
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        });
+        return cli;
+    }
+
+    @Override
+    public Integer call() {
+        applyLogLevel(logLevel);
+        ServerConfig config;
+        try {
+            config = new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog,
+                    shutdownTimeout, maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        Backend backend;
+        try {
+            backend = Backends.open(config.backendConfig());
+        } catch (BackendSelectionException e) {
+            err.println("echo-server: " + e.getMessage());
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        AtomicInteger exitCode = new AtomicInteger(CommandLine.ExitCode.OK);
+        try (backend) {
+            EchoServer server = new EchoServer(backend, config, System::nanoTime);
+            InetSocketAddress address;
+            try {
+                address = server.bind();
+            } catch (IOException e) {
+                err.println("echo-server: cannot listen on " + config.bindAddress() + ":" + config.port() + ": " + e.getMessage());
+                err.flush();
+                return CommandLine.ExitCode.SOFTWARE;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(server, stopped, exitCode), "echo-server-shutdown"));
+            System.out.println("listening on " + hostAndPort(address) + " backend=" + backend.name());
+            System.out.flush();
+            server.run();
+        } catch (IOException | RuntimeException e) {
+            LOG.atError().setCause(e).log("server loop failed");
+            exitCode.set(CommandLine.ExitCode.SOFTWARE);
+        } finally {
+            stopped.countDown();
+        }
+        return exitCode.get();
+    }
+
+    /**
+     * Runs in a shutdown hook, which is how SIGTERM and SIGINT reach a Java program without
+     * sun.misc.Signal (internal API: javac warns about it and that warning cannot be suppressed,
+     * which -Werror turns into an error). The JVM would report a signal death (143) after the hooks,
+     * so once the server has stopped cleanly the hook ends the process with the server's exit code.
+     */
+    private static void stopOnSignal(EchoServer server, CountDownLatch stopped, AtomicInteger exitCode) {
+        if (stopped.getCount() == 0) {
+            return; // the server ended by itself and main is exiting with its own code
+        }
+        LOG.atInfo().addKeyValue("connections", server.activeConnections()).log("termination requested (SIGTERM/SIGINT)");
+        server.requestStop();
+        boolean done;
+        try {
+            done = stopped.await(server.config().shutdownTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            done = false;
+        }
+        System.out.flush();
+        Runtime.getRuntime().halt(done ? exitCode.get() : CommandLine.ExitCode.SOFTWARE);
+    }
+
+    private static void applyLogLevel(Level level) {
+        org.slf4j.Logger root = LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        if (root instanceof ch.qos.logback.classic.Logger logback) {
+            logback.setLevel(ch.qos.logback.classic.Level.toLevel(level.name()));
+        } else {
+            LOG.atWarn().addKeyValue("logger", root.getClass().getName()).log("--log-level ignored: the logging backend is not logback");
+        }
+    }
+
+    /** {@code 127.0.0.1:9000}, or {@code [::1]:9000} for IPv6. */
+    static String hostAndPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (address.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** Defaults come from {@link ServerConfig#DEFAULTS}, so the help and the embedded server agree. */
+    static final class Defaults implements CommandLine.IDefaultValueProvider {
+        @Override
+        public String defaultValue(CommandLine.Model.ArgSpec argSpec) {
+            if (!(argSpec instanceof OptionSpec option)) {
+                return null;
+            }
+            ServerConfig d = ServerConfig.DEFAULTS;
+            return switch (option.longestName()) {
+                case "--bind" -> d.bindAddress();
+                case "--port" -> Integer.toString(d.port());
+                case "--status-interval" -> Durations.format(d.statusInterval());
+                case "--high-watermark" -> ByteSizes.format(d.highWatermark());
+                case "--low-watermark" -> ByteSizes.format(d.lowWatermark());
+                case "--max-backlog" -> ByteSizes.format(d.maxBacklog());
+                case "--shutdown-timeout" -> Durations.format(d.shutdownTimeout());
+                case "--max-connections" -> Integer.toString(d.maxConnections());
+                case "--read-buffer" -> ByteSizes.format(d.readBufferSize());
+                case "--chunk-size" -> ByteSizes.format(d.chunkSize());
+                case "--accept-backoff" -> Durations.format(d.acceptBackoff());
+                case "--listen-backlog" -> Integer.toString(d.listenBacklog());
+                case "--log-level" -> Level.INFO.name();
+                default -> null;
+            };
+        }
+    }
+
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class SizeConverter implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            try {
+                return ByteSizes.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

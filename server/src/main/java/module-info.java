@@ -1,0 +1,10 @@
+/** The reference application: the loop, timers, the echo + status-broadcast server and its CLI. */
+module dev.oneloop.server {
+    requires transitive dev.oneloop.backend;
+    requires info.picocli;
+    requires ch.qos.logback.classic;
+
+    exports dev.oneloop.server;
+    // picocli fills Main's option fields reflectively.
+    opens dev.oneloop.server to info.picocli;
+}

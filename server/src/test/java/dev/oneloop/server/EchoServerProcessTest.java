@@ -1,0 +1,117 @@
+package dev.oneloop.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The server as a process: descriptor exhaustion and signals, on every backend. */
+@Timeout(90)
+class EchoServerProcessTest {
+
+    @TempDir
+    Path workDir;
+
+    static Stream<String> backends() {
+        return TestBackends.names();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void backsOffWhenOutOfDescriptorsKeepsServingAndAcceptsAgainOnceTheyAreFree(String backend) throws Exception {
+        TestBackends.assumeUsable(backend);
+        try (ServerProcess server = ServerProcess.start(backend, 128, workDir, "--status-interval", "1m");
+             Socket first = Clients.connect(server.address)) {
+            assertThat(Clients.roundTrip(first, "before the flood")).isPositive();
+            List<Socket> flood = new ArrayList<>();
+            try {
+                // More clients than the server has descriptors: the rest wait in the listen queue.
+                for (int i = 0; i < 300; i++) {
+                    flood.add(Clients.connect(server.address));
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> server.stderrText().contains("accept failed"));
+                Thread.sleep(500);
+                double cpuBefore = server.cpuSeconds();
+                long wallBefore = System.nanoTime();
+                Thread.sleep(2_000);
+                double percent = 100 * (server.cpuSeconds() - cpuBefore) / ((System.nanoTime() - wallBefore) / 1e9);
+                System.out.printf("emfile [%s]: server process CPU %.1f%% of a core while out of descriptors%n", backend, percent);
+                assertThat(percent).as("CPU of the whole server process while accept fails, %% of a core").isLessThan(25);
+
+                assertThat(Clients.roundTrip(first, "during the flood")).isPositive();
+            } finally {
+                for (Socket s : flood) {
+                    s.close();
+                }
+            }
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                try (Socket fresh = Clients.connect(server.address)) {
+                    fresh.setSoTimeout(2_000);
+                    assertThat(Clients.roundTrip(fresh, "after the flood")).isPositive();
+                }
+            });
+            assertThat(server.stderrText()).contains("accepting again");
+            assertThat(Clients.roundTrip(first, "still here")).isPositive();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void flushesPendingOutputOnSigtermAndExitsWithZero(String backend) throws Exception {
+        TestBackends.assumeUsable(backend);
+        byte[] sent = new byte[3 << 20];
+        new Random(3).nextBytes(sent);
+        try (ServerProcess server = ServerProcess.start(backend, 0, workDir, "--status-interval", "1h",
+                "--high-watermark", "8MiB", "--low-watermark", "1MiB", "--max-backlog", "16MiB", "--shutdown-timeout", "20s");
+             Socket client = Clients.connect(server.address)) {
+            // The client does not read yet: the echo piles up in the server's queue.
+            client.getOutputStream().write(sent);
+            Thread.sleep(500);
+            server.signal("TERM");
+
+            assertThat(Clients.readToEnd(client.getInputStream())).as("everything echoed, then EOF").isEqualTo(sent);
+            assertThat(server.waitFor(30)).as("exit code").isZero();
+            assertThat(server.stderrText()).contains("termination requested").contains("stopped");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void givesUpFlushingAtTheShutdownTimeoutOnSigintAndExitsWithZero(String backend) throws Exception {
+        TestBackends.assumeUsable(backend);
+        try (ServerProcess server = ServerProcess.start(backend, 0, workDir, "--status-interval", "1h", "--shutdown-timeout", "500ms")) {
+            Socket client = Clients.connect(server.address);
+            byte[] block = new byte[1 << 20];
+            // Writes until the server stops reading: output stays pending because this client never reads.
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < 64; i++) {
+                        client.getOutputStream().write(block);
+                    }
+                } catch (IOException closedByServer) {
+                    // expected once the server gives up and closes
+                }
+            });
+            Thread.sleep(1_000);
+            long signalled = System.nanoTime();
+            server.signal("INT");
+            assertThat(server.waitFor(30)).as("exit code").isZero();
+            double seconds = (System.nanoTime() - signalled) / 1e9;
+            assertThat(seconds).as("seconds from SIGINT to exit, with a 500 ms shutdown timeout").isLessThan(5);
+            assertThat(server.stderrText()).contains("shutdown timeout");
+            client.close();
+            writer.join(10_000);
+        }
+    }
+}
