@@ -17,4 +17,4 @@ modules=bench
 [ -d server ] && modules=server,bench
 mvn -B -q -pl "$modules" -am package -DskipTests
 
-exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar bench/target/benchmarks.jar "$@"
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.oneloop.bench.report.Comparison "$@"

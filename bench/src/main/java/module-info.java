@@ -4,6 +4,9 @@
  */
 module dev.oneloop.bench {
     requires java.management;
+    requires jdk.management;
+    requires dev.oneloop.server;
+    requires jmh.core;
     requires io.netty.common;
     requires io.netty.buffer;
     requires io.netty.transport;
