@@ -47,7 +47,7 @@ import java.nio.ByteBuffer;
  *       is valid only until that callback returns (copy what you keep). The receive is then
  *       finished: call {@code read} again to get more. Not re-arming is how an application applies
  *       backpressure; the kernel's socket buffer then fills and TCP flow control slows the peer.
- *       Calling {@code read} while a receive is armed does nothing.
+ *       Calling {@code read} while a receive is armed, or after {@link Handler#onEof}, does nothing.
  *   <li>{@link #write(int, ByteBuffer)} starts sending all of {@code src}'s remaining bytes. From
  *       this call until {@link Handler#onWritten} (or {@link Handler#onError}, or {@code close}) the
  *       buffer belongs to the backend: the caller must neither modify nor reuse it, because a

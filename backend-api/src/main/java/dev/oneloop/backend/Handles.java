@@ -3,7 +3,7 @@ package dev.oneloop.backend;
 /**
  * Handles are {@code int}s packing a slot (an index into a backend's arrays) with a generation
  * that changes every time the slot is reused, so that a stale handle cannot name a new connection.
- * Valid handles are positive; {@link #NONE} is never a valid handle.
+ * Valid handles are non-negative ({@code 0} is slot 0, generation 0); {@link #NONE} never is.
  */
 public final class Handles {
 

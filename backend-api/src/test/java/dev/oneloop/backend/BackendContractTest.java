@@ -143,6 +143,20 @@ public abstract class BackendContractTest {
     }
 
     @Test
+    void listensAgainOnAPortWhoseClosedConnectionIsInTimeWait() throws Exception {
+        startRecordingLoop(SMALL);
+        Connection c = acceptOne(0);
+        InetSocketAddress address = address(c.listener);
+        loop.run(b -> b.close(c.handle)); // the server closes first, so its end enters TIME_WAIT
+        assertThat(c.client.awaitClosedByPeer(SOON)).isTrue();
+        c.client.close();
+        loop.run(b -> b.close(c.listener));
+
+        int again = loop.call(b -> b.listen(address, 16)); // EADDRINUSE without SO_REUSEADDR
+        assertThat(address(again)).isEqualTo(address);
+    }
+
+    @Test
     void listensOnIpv6Loopback() throws Exception {
         InetAddress ipv6 = loopback("::1");
         assumeTrue(canBind(ipv6), "no IPv6 loopback on this machine");

@@ -157,6 +157,9 @@ final class NioBackend implements Backend {
     @Override
     public int poll(long timeoutNanos, Handler pollHandler) throws IOException {
         ensureOpen();
+        if (handler != null) {
+            throw new IllegalStateException("poll called from inside a callback");
+        }
         handler = pollHandler;
         delivered = 0;
         try {
@@ -185,7 +188,7 @@ final class NioBackend implements Backend {
 
     @Override
     public void wakeup() {
-        selector.wakeup(); // safe on a closed selector, so no check that another thread could race with
+        selector.wakeup(); // a closed Selector ignores it, so another thread needs no check that could race
     }
 
     @Override
