@@ -24,6 +24,25 @@ public final class ProcStat {
         return cpuTicks(pid) / (double) CLOCK_TICKS_PER_SECOND;
     }
 
+    /**
+     * CPU time of the live threads of {@code pid} in nanoseconds, from each task's schedstat: far finer
+     * than the 10 ms ticks of {@code stat}, for short idle windows. Threads that exited are not in it.
+     */
+    public static long runNanos(long pid) throws IOException {
+        long sum = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String s = Files.readString(task.resolve("schedstat")).trim();
+                    sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
+                } catch (IOException e) {
+                    // The thread exited between the listing and the read.
+                }
+            }
+        }
+        return sum;
+    }
+
     /** The CPUs this process may run on, as the kernel lists them (e.g. {@code 1} or {@code 0-1}). */
     public static String allowedCpus(long pid) {
         try {

@@ -3,6 +3,7 @@ package dev.oneloop.bench.report;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,6 +62,12 @@ public final class Comparison implements Callable<Integer> {
     @Option(names = "--server-warmup", converter = Durations.class,
             description = "load after each server start, not measured, so JIT compilation is done (default 1500ms, quick 300ms)")
     private Duration serverWarmup;
+
+    @Option(names = "--idle-connections", description = "idle connections held open to measure memory per connection and idle CPU; 0 skips it (default 500, quick 50)")
+    private Integer idleConnections;
+
+    @Option(names = "--idle-window", converter = Durations.class, description = "window of the idle CPU measurement (default 1s, quick 300ms)")
+    private Duration idleWindow;
 
     @Option(names = "--status-interval", defaultValue = "1s", converter = Durations.class,
             description = "status broadcast interval given to every server (default ${DEFAULT-VALUE})")
@@ -165,6 +172,7 @@ public final class Comparison implements Callable<Integer> {
         Map<String, Object> config = config(pinning, method, cells);
         Map<String, Object> machine = machine(method, pinning);
         double estimate = runnable.size() * reps * (1.0 + serverWarmup.toMillis() / 1e3
+                + (idleConnections > 0 ? 0.8 + idleWindow.toMillis() / 1e3 : 0)
                 + cells.size() * ((warmup.toMillis() + measure.toMillis() + syscallWindow.toMillis()) / 1e3 + 0.4));
         System.out.printf(Locale.ROOT, "comparison: %d servers x %d workloads x %d repetitions, about %.0f s; %s; syscalls: %s%n",
                 runnable.size(), cells.size(), reps, estimate, pinning, method);
@@ -175,6 +183,7 @@ public final class Comparison implements Callable<Integer> {
         }
 
         List<Sample> samples = new ArrayList<>();
+        List<IdleSample> idle = new ArrayList<>();
         int total = runnable.size() * reps * cells.size();
         int done = 0;
         for (int rep = 0; rep < reps; rep++) {
@@ -199,6 +208,12 @@ public final class Comparison implements Callable<Integer> {
                             throw new IOException("server warm-up: " + String.join("; ", w.errors()) + " (unfinished " + w.unfinished() + ")");
                         }
                     }
+                    if (idleConnections > 0) {
+                        IdleSample sample = idle(spec.name(), rep + 1, server);
+                        idle.add(sample);
+                        System.out.printf(Locale.ROOT, "  %-18s %d idle connections: %+.1f KiB RSS per connection, %.2f%% CPU%n",
+                                spec.name(), sample.connections(), sample.kibPerConnection(), sample.cpuPercent());
+                    }
                     for (int k = 0; k < cells.size(); k++) {
                         Cell cell = cells.get((k + rep) % cells.size());
                         done++;
@@ -220,15 +235,15 @@ public final class Comparison implements Callable<Integer> {
                     System.out.println("  FAILED " + spec.name() + ": " + e.getMessage());
                     outcomes.put(spec.name(), new ServerOutcome(spec.name(), ServerOutcome.Status.FAILED, e.getMessage(), outcome.command(), null));
                 }
-                Report.write(out, name, machine, config, outcomes, cells, samples, (System.nanoTime() - startedNanos) / 1e9, false);
+                Report.write(out, name, machine, config, outcomes, cells, samples, idle, (System.nanoTime() - startedNanos) / 1e9, false);
             }
         }
         double seconds = (System.nanoTime() - startedNanos) / 1e9;
-        Report report = Report.write(out, name, machine, config, outcomes, cells, samples, seconds, true);
+        Report report = Report.write(out, name, machine, config, outcomes, cells, samples, idle, seconds, true);
         System.out.println();
         System.out.println(report.markdownTable());
         System.out.printf(Locale.ROOT, "wrote %s, %s, %s in %.0f s%n", report.json(), report.markdown(), report.chart(), seconds);
-        List<String> problems = report.problems(reps);
+        List<String> problems = report.problems(reps, idleConnections > 0);
         if (!problems.isEmpty()) {
             System.out.println("INCOMPLETE:");
             problems.forEach(p -> System.out.println("  " + p));
@@ -255,6 +270,32 @@ public final class Comparison implements Callable<Integer> {
             System.out.print("\r" + " ".repeat(label.length() + 60) + "\r");
         }
         return r;
+    }
+
+    /** Opens idle connections to {@code server}, measures its RSS growth and idle CPU, closes them. */
+    private IdleSample idle(String serverName, int repetition, ServerProcess server) throws IOException, InterruptedException {
+        List<SocketChannel> open = new ArrayList<>();
+        try {
+            // The warm-up just ended: let its garbage and compilations settle before the baseline.
+            Thread.sleep(300);
+            long rssBefore = ProcStat.rssKiB(server.pid());
+            for (int i = 0; i < idleConnections; i++) {
+                open.add(SocketChannel.open(server.address()));
+            }
+            // Let the server accept them all and arm its receives before anything is measured.
+            Thread.sleep(300);
+            long rssAfter = ProcStat.rssKiB(server.pid());
+            long cpu0 = ProcStat.runNanos(server.pid());
+            long t0 = System.nanoTime();
+            Thread.sleep(idleWindow.toMillis());
+            long cpu = ProcStat.runNanos(server.pid()) - cpu0;
+            long elapsed = System.nanoTime() - t0;
+            return new IdleSample(serverName, repetition, idleConnections, rssBefore, rssAfter, cpu * 100.0 / elapsed);
+        } finally {
+            for (SocketChannel c : open) {
+                c.close();
+            }
+        }
     }
 
     private static String absoluteClassPath() {
@@ -289,6 +330,12 @@ public final class Comparison implements Callable<Integer> {
         }
         if (name == null) {
             name = quick ? "smoke" : "comparison";
+        }
+        if (idleConnections == null) {
+            idleConnections = quick ? 50 : 500;
+        }
+        if (idleWindow == null) {
+            idleWindow = Duration.ofMillis(quick ? 300 : 1000);
         }
     }
 
@@ -349,6 +396,8 @@ public final class Comparison implements Callable<Integer> {
         c.put("measure", Durations.format(measure));
         c.put("syscallWindow", Durations.format(syscallWindow));
         c.put("serverWarmup", Durations.format(serverWarmup));
+        c.put("idleConnections", idleConnections);
+        c.put("idleWindow", Durations.format(idleWindow));
         c.put("statusInterval", Durations.format(statusInterval));
         c.put("clientThreads", clientThreads);
         c.put("jvmFlags", jvmFlags);

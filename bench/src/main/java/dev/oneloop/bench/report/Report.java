@@ -64,20 +64,24 @@ final class Report {
     private final Map<String, ServerOutcome> outcomes;
     private final List<Cell> cells;
     private final List<Row> rows;
+    private final List<IdleSample> idle;
     private final List<String> notes = new ArrayList<>();
 
-    private Report(Path json, Path markdown, Path chart, Map<String, ServerOutcome> outcomes, List<Cell> cells, List<Row> rows) {
+    private Report(Path json, Path markdown, Path chart, Map<String, ServerOutcome> outcomes, List<Cell> cells, List<Row> rows,
+            List<IdleSample> idle) {
         this.json = json;
         this.markdown = markdown;
         this.chart = chart;
         this.outcomes = outcomes;
         this.cells = cells;
         this.rows = rows;
+        this.idle = idle;
     }
 
     /** Writes the three files; {@code last} is false for the intermediate saves after each server. */
     static Report write(Path out, String name, Map<String, Object> machine, Map<String, Object> config,
-            Map<String, ServerOutcome> outcomes, List<Cell> cells, List<Sample> samples, double seconds, boolean last)
+            Map<String, ServerOutcome> outcomes, List<Cell> cells, List<Sample> samples, List<IdleSample> idle, double seconds,
+            boolean last)
             throws IOException {
         List<Row> rows = new ArrayList<>();
         for (Cell cell : cells) {
@@ -89,7 +93,8 @@ final class Report {
                 }
             }
         }
-        Report r = new Report(out.resolve(name + ".json"), out.resolve(name + ".md"), out.resolve(name + ".png"), outcomes, cells, rows);
+        Report r = new Report(out.resolve(name + ".json"), out.resolve(name + ".md"), out.resolve(name + ".png"), outcomes, cells, rows,
+                List.copyOf(idle));
         Files.writeString(r.json, Json.write(r.toJson(machine, config, seconds, last)));
         Files.writeString(r.markdown, r.toMarkdown(machine, config, seconds));
         if (last) {
@@ -118,7 +123,7 @@ final class Report {
     }
 
     /** What keeps the report from being complete: a failed server, a missing workload, an unverified echo, a missing file. */
-    List<String> problems(int repetitions) {
+    List<String> problems(int repetitions, boolean idleMeasured) {
         List<String> problems = new ArrayList<>();
         for (ServerOutcome o : outcomes.values()) {
             if (o.status() == ServerOutcome.Status.FAILED) {
@@ -127,6 +132,10 @@ final class Report {
             }
             if (o.status() == ServerOutcome.Status.SKIPPED) {
                 continue;
+            }
+            long idleRuns = idle.stream().filter(i -> i.server().equals(o.name())).count();
+            if (idleMeasured && idleRuns != repetitions) {
+                problems.add(o.name() + ": idle measurement in " + idleRuns + " of " + repetitions + " repetitions");
             }
             for (Cell cell : cells) {
                 Row row = rows.stream().filter(r -> r.server().equals(o.name()) && r.cell().equals(cell)).findFirst().orElse(null);
@@ -197,6 +206,30 @@ final class Report {
             results.add(m);
         }
         root.put("results", results);
+        List<Object> idleResults = new ArrayList<>();
+        for (String server : outcomes.keySet()) {
+            List<IdleSample> mine = idle.stream().filter(i -> i.server().equals(server)).toList();
+            if (mine.isEmpty()) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("server", server);
+            m.put("connections", mine.get(0).connections());
+            m.put("rssKiBPerConnection", Stat.of(mine.stream().map(IdleSample::kibPerConnection).toList()).toMap());
+            m.put("cpuPercent", Stat.of(mine.stream().map(IdleSample::cpuPercent).toList()).toMap());
+            List<Object> runs = new ArrayList<>();
+            for (IdleSample i : mine) {
+                Map<String, Object> run = new LinkedHashMap<>();
+                run.put("repetition", i.repetition());
+                run.put("rssBeforeKiB", i.rssBeforeKiB());
+                run.put("rssAfterKiB", i.rssAfterKiB());
+                run.put("cpuPercent", i.cpuPercent());
+                runs.add(run);
+            }
+            m.put("runs", runs);
+            idleResults.add(m);
+        }
+        root.put("idle", idleResults);
         root.put("notes", notes);
         return root;
     }
@@ -219,6 +252,21 @@ final class Report {
                 + "C floor of the same model (c-iouring for io_uring servers, c-epoll for the others). A `*` marks runs where the load "
                 + "generator used ≥ 90% of its CPU, so it, not the server, set the pace.\n\n");
         md.append(markdownTable());
+        if (!idle.isEmpty()) {
+            md.append(String.format(Locale.ROOT, "%n## Idle connections%n%nEach server start: %d connections opened and left idle; resident memory "
+                    + "(VmRSS) growth per connection once accepted, and server CPU (every thread's schedstat run time) over %s while they send nothing (the status "
+                    + "broadcast goes on). JVM figures include heap pages first touched then.%n%n", idle.get(0).connections(),
+                    config.get("idleWindow")));
+            md.append("| server | RSS KiB per idle connection | idle CPU % |\n|---|--:|--:|\n");
+            for (String server : outcomes.keySet()) {
+                List<IdleSample> mine = idle.stream().filter(i -> i.server().equals(server)).toList();
+                if (!mine.isEmpty()) {
+                    md.append("| ").append(server).append(" | ")
+                            .append(range(Stat.of(mine.stream().map(IdleSample::kibPerConnection).toList()), "%.1f")).append(" | ")
+                            .append(range(Stat.of(mine.stream().map(IdleSample::cpuPercent).toList()), "%.2f")).append(" |\n");
+                }
+            }
+        }
         List<ServerOutcome> notRun = outcomes.values().stream().filter(o -> o.status() != ServerOutcome.Status.RAN).toList();
         if (!notRun.isEmpty()) {
             md.append("\n## Not measured\n\n");
