@@ -192,7 +192,7 @@ public final class Comparison implements Callable<Integer> {
                 // thermal state) does not always favour the same one.
                 ServerSpec spec = runnable.get((i + rep) % runnable.size());
                 ServerOutcome outcome = outcomes.get(spec.name());
-                if (outcome.status() == ServerOutcome.Status.FAILED) {
+                if (outcome.status() != ServerOutcome.Status.RAN) {
                     done += cells.size();
                     continue;
                 }
@@ -220,8 +220,8 @@ public final class Comparison implements Callable<Integer> {
                         LoadResult r = load(server, cell, measure, warmup, syscallWindow, method,
                                 String.format(Locale.ROOT, "%d/%d %s %s", done, total, spec.name(), cell.label()));
                         samples.add(new Sample(spec.name(), rep + 1, cell, r, ProcStat.rssKiB(server.pid())));
-                        System.out.printf(Locale.ROOT, "  %-18s %-16s %9.3f us/msg server CPU  %,10.0f msg/s  p99 %8.1f us  %5.2f syscalls/msg  client CPU %3.0f%%  %s%n",
-                                spec.name(), cell.label(), r.serverCpuMicrosPerMessage(), r.throughput(), r.p99Micros(),
+                        System.out.printf(Locale.ROOT, "  %3d/%d %-18s %-16s %9.3f us/msg server CPU  %,10.0f msg/s  p99 %8.1f us  %5.2f syscalls/msg  client CPU %3.0f%%  %s%n",
+                                done, total, spec.name(), cell.label(), r.serverCpuMicrosPerMessage(), r.throughput(), r.p99Micros(),
                                 r.syscallsPerMessage(), r.clientCpuPercent(), r.allVerified() ? "verified" : "NOT VERIFIED " + r.errors());
                         if (!server.isAlive()) {
                             throw new IOException("the server exited during " + cell.label() + " (log: " + log + ")");
@@ -231,6 +231,13 @@ public final class Comparison implements Callable<Integer> {
                                     + r.failedConnections() + ", unfinished " + r.unfinished() + ")");
                         }
                     }
+                } catch (ServerProcess.UnavailableException e) {
+                    // Exit code 2 at start: this server cannot run here (e.g. a backend the jar lacks).
+                    // Skipped with its reason if it never ran; a failure if it ran in an earlier repetition.
+                    boolean ranBefore = samples.stream().anyMatch(x -> x.server().equals(spec.name()));
+                    System.out.println("  " + (ranBefore ? "FAILED " : "skipped ") + spec.name() + ": " + e.getMessage());
+                    outcomes.put(spec.name(), new ServerOutcome(spec.name(),
+                            ranBefore ? ServerOutcome.Status.FAILED : ServerOutcome.Status.SKIPPED, e.getMessage(), outcome.command(), null));
                 } catch (IOException e) {
                     System.out.println("  FAILED " + spec.name() + ": " + e.getMessage());
                     outcomes.put(spec.name(), new ServerOutcome(spec.name(), ServerOutcome.Status.FAILED, e.getMessage(), outcome.command(), null));
@@ -258,7 +265,7 @@ public final class Comparison implements Callable<Integer> {
         InetSocketAddress target = server.address();
         LoadSpec spec = new LoadSpec(target, cell.connections(), cell.size(), 0, warm, window, syscallWin,
                 Duration.ofSeconds(5), clientThreads, 64);
-        boolean console = System.console() != null;
+        boolean console = stdoutIsTerminal();
         LoadResult r = new LoadRun(spec, server.pid(), method, line -> {
             // On a terminal a live line per second; in a log only the per-workload result lines.
             if (console) {
@@ -295,6 +302,20 @@ public final class Comparison implements Callable<Integer> {
             for (SocketChannel c : open) {
                 c.close();
             }
+        }
+    }
+
+    /**
+     * Whether standard output is a terminal, for the live progress line. Not System.console(): on
+     * recent JDKs that may start a line editor that reads standard input, which under Surefire is
+     * the channel the forked test JVM receives its commands on.
+     */
+    private static boolean stdoutIsTerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/1")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
         }
     }
 

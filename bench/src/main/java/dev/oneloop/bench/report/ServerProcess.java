@@ -20,6 +20,18 @@ import java.util.regex.Pattern;
 /** A server of the comparison running as a child process, pinned to the server CPU. */
 final class ServerProcess implements AutoCloseable {
 
+    /**
+     * The server exited with code 2 before it listened: by the servers' convention (oneloop's
+     * backend selection, the C floors' io_uring_setup), it cannot run on this machine or build.
+     */
+    static final class UnavailableException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        UnavailableException(String message) {
+            super(message);
+        }
+    }
+
     private static final Pattern LISTENING = Pattern.compile("listening on \\[?([^\\]\\s]+?)\\]?:(\\d+)(?:\\s.*)?");
 
     private final Process process;
@@ -59,7 +71,9 @@ final class ServerProcess implements AutoCloseable {
                         ready.complete(line.strip());
                     }
                 }
-                ready.completeExceptionally(new IOException("exited with " + p.waitFor() + " before printing 'listening on'"));
+                int exit = p.waitFor();
+                String message = "exited with " + exit + " before printing 'listening on'";
+                ready.completeExceptionally(exit == 2 ? new UnavailableException(message) : new IOException(message));
             } catch (IOException | InterruptedException e) {
                 ready.completeExceptionally(e);
             }
@@ -74,7 +88,8 @@ final class ServerProcess implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             p.destroyForcibly();
             String why = e instanceof TimeoutException ? "no 'listening on' line within " + timeoutMillis + " ms" : e.getCause().getMessage();
-            throw new IOException(why + " (log: " + log + ", last lines: " + tail(log) + ")");
+            String message = why + " (log: " + log + ", last lines: " + tail(log) + ")";
+            throw e.getCause() instanceof UnavailableException ? new UnavailableException(message) : new IOException(message);
         }
     }
 
