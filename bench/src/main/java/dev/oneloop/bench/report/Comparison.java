@@ -52,7 +52,7 @@ public final class Comparison implements Callable<Integer> {
     @Option(names = "--warmup", converter = Durations.class, description = "load before each measured window (default 700ms, quick 200ms)")
     private Duration warmup;
 
-    @Option(names = "--measure", converter = Durations.class, description = "measured window per workload (default 2500ms, quick 300ms)")
+    @Option(names = "--measure", converter = Durations.class, description = "measured window per workload (default 2s, quick 300ms)")
     private Duration measure;
 
     @Option(names = "--syscall-window", converter = Durations.class,
@@ -341,7 +341,7 @@ public final class Comparison implements Callable<Integer> {
             warmup = Duration.ofMillis(quick ? 200 : 700);
         }
         if (measure == null) {
-            measure = Duration.ofMillis(quick ? 300 : 2500);
+            measure = Duration.ofMillis(quick ? 300 : 2000);
         }
         if (syscallWindow == null) {
             syscallWindow = Duration.ofMillis(quick ? 200 : 700);
