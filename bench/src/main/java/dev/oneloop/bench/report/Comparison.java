@@ -37,17 +37,21 @@ import picocli.CommandLine.Option;
                 "Exit code 0 only if every server that could run ran every workload and every echo was verified."})
 public final class Comparison implements Callable<Integer> {
 
-    @Option(names = "--quick", description = "CI smoke variant: one repetition, 1 and 50 connections, short windows (under a minute)")
+    @Option(names = "--quick", description = "CI smoke variant: one repetition, workloads 1x64 and 50x1024, short windows (under a minute)")
     private boolean quick;
 
     @Option(names = "--reps", description = "repetitions (default 3, quick 1)")
     private Integer reps;
 
-    @Option(names = "--connections", split = ",", description = "connection counts (default 1,50,500; quick 1,50)")
+    @Option(names = "--connections", split = ",", description = "connection counts (default 1,50,500)")
     private List<Integer> connections;
 
     @Option(names = "--sizes", split = ",", description = "message sizes in bytes (default 64,1024)")
     private List<Integer> sizes;
+
+    @Option(names = "--cells", split = ",",
+            description = "explicit workloads CONNECTIONSxSIZE instead of every connections x sizes pair (quick: 1x64,50x1024)")
+    private List<String> cellList;
 
     @Option(names = "--warmup", converter = Durations.class, description = "load before each measured window (default 700ms, quick 200ms)")
     private Duration warmup;
@@ -164,9 +168,19 @@ public final class Comparison implements Callable<Integer> {
         }
 
         List<Cell> cells = new ArrayList<>();
-        for (int c : connections) {
-            for (int s : sizes) {
-                cells.add(new Cell(c, s));
+        if (cellList != null) {
+            for (String c : cellList) {
+                String[] parts = c.trim().toLowerCase(Locale.ROOT).split("x");
+                if (parts.length != 2) {
+                    throw new CommandLine.ParameterException(new CommandLine(this), "--cells: expected CONNECTIONSxSIZE, got " + c);
+                }
+                cells.add(new Cell(Integer.parseInt(parts[0]), Integer.parseInt(parts[1])));
+            }
+        } else {
+            for (int c : connections) {
+                for (int s : sizes) {
+                    cells.add(new Cell(c, s));
+                }
             }
         }
         Map<String, Object> config = config(pinning, method, cells);
@@ -202,7 +216,7 @@ public final class Comparison implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "[rep %d/%d] %s: %s (pid %d, CPUs %s)%n", rep + 1, reps, spec.name(),
                             server.readyLine(), server.pid(), ProcStat.allowedCpus(server.pid()));
                     if (!serverWarmup.isZero()) {
-                        LoadResult w = load(server, new Cell(Math.min(50, connections.get(connections.size() - 1)), sizes.get(0)),
+                        LoadResult w = load(server, new Cell(Math.min(50, cells.stream().mapToInt(Cell::connections).max().orElse(1)), 64),
                                 serverWarmup, Duration.ZERO, Duration.ZERO, SyscallCounter.Method.NONE, "warm-up");
                         if (!w.allVerified()) {
                             throw new IOException("server warm-up: " + String.join("; ", w.errors()) + " (unfinished " + w.unfinished() + ")");
@@ -332,7 +346,10 @@ public final class Comparison implements Callable<Integer> {
             reps = quick ? 1 : 3;
         }
         if (connections == null) {
-            connections = quick ? List.of(1, 50) : List.of(1, 50, 500);
+            connections = List.of(1, 50, 500);
+        }
+        if (cellList == null && quick) {
+            cellList = List.of("1x64", "50x1024");
         }
         if (sizes == null) {
             sizes = List.of(64, 1024);
@@ -409,8 +426,6 @@ public final class Comparison implements Callable<Integer> {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("quick", quick);
         c.put("repetitions", reps);
-        c.put("connections", connections);
-        c.put("sizes", sizes);
         c.put("workloads", cells.stream().map(Cell::label).toList());
         c.put("loop", "closed: each connection sends its next message when the whole echo of the previous one arrived");
         c.put("warmup", Durations.format(warmup));

@@ -88,7 +88,7 @@ final class ServerProcess implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             p.destroyForcibly();
             String why = e instanceof TimeoutException ? "no 'listening on' line within " + timeoutMillis + " ms" : e.getCause().getMessage();
-            String message = why + " (log: " + log + ", last lines: " + tail(log) + ")";
+            String message = why + ": " + tail(log) + " (log: " + log + ")";
             throw e.getCause() instanceof UnavailableException ? new UnavailableException(message) : new IOException(message);
         }
     }
@@ -126,8 +126,9 @@ final class ServerProcess implements AutoCloseable {
 
     private static String tail(Path log) {
         try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+            // The first line is the command, already in the report.
+            List<String> lines = Files.readAllLines(log).stream().skip(1).toList();
+            return lines.isEmpty() ? "(no output)" : String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
         } catch (IOException e) {
             return "(no log)";
         }
