@@ -109,6 +109,11 @@ final class ServerProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Waits for the process to exit by itself; its exit code, or -1 if it is still running after the timeout. */
+    int waitForExit(long timeoutMillis) throws InterruptedException {
+        return process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
     /** SIGTERM, then SIGKILL if it has not exited within 5 s. */
     @Override
     public void close() {
