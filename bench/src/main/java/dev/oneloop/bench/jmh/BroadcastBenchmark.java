@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Broadcast fan-out: the server's status timer fires every {@code intervalMillis} and sends a line
  * to each of {@code connections} connections; one operation is every connection receiving (at
  * least) its next line. The time per operation is bounded below by the interval, so the figures
- * to read are the loop thread's CPU and allocation per line delivered ({@code loop*PerMessage}).
+ * to read are the loop thread's CPU and allocation per line delivered ({@link LoopCost}).
  * Every line is checked, including that it counts all {@code connections}.
  */
 @State(Scope.Thread)

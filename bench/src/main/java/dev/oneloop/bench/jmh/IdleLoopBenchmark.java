@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code pollNoWait} is one non-blocking {@code poll}; {@code wakeupRoundTrip} wakes a loop thread
  * blocked in {@code poll(WAIT_FOREVER)} from this thread and waits (spinning) until it has come
  * back around, so it is the cross-thread wake-up latency plus one loop turn. The loop thread's CPU
- * and allocation per wake-up are the {@code loop*PerMessage} results.
+ * and allocation per wake-up are reported by {@link LoopCost}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -1,6 +1,7 @@
 package dev.oneloop.bench.jmh;
 
 import java.lang.management.ManagementFactory;
+import java.util.Locale;
 
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Level;
@@ -10,10 +11,13 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * What the server's loop thread spent per message in one iteration: bytes it allocated (the goal
- * is 0 in steady state) and CPU time, from {@link com.sun.management.ThreadMXBean}. JMH reports
- * them as secondary results ({@code loopBytesPerMessage}, {@code loopCpuNanosPerMessage}); only
- * the loop thread counts, not the benchmark's client.
+ * What the server's loop thread spent on the messages of each iteration, from
+ * {@link com.sun.management.ThreadMXBean}: bytes it allocated (the goal is 0 in steady state) and
+ * CPU time. Only the loop thread counts, not the benchmark's client.
+ *
+ * <p>JMH sums event counters over the measured iterations, so the secondary results are totals:
+ * {@code loopAllocatedBytes / loopMessages} is the allocation per message. Each iteration also
+ * prints its per-message figures.
  */
 @State(Scope.Thread)
 @AuxCounters(AuxCounters.Type.EVENTS)
@@ -27,24 +31,27 @@ public class LoopCost {
     private long bytesAtMark;
     private long cpuAtMark;
     private long messages;
-    private double bytesPerMessage;
-    private double cpuNanosPerMessage;
+    private long allocated;
+    private long cpu;
 
     @Setup(Level.Iteration)
     public void startIteration() {
         markPending = true;
         messages = 0;
-        bytesPerMessage = 0;
-        cpuNanosPerMessage = 0;
+        allocated = 0;
+        cpu = 0;
     }
 
-    /** Taken here because JMH reads the results only after the last iteration's trial teardown stopped the server. */
+    /** Taken here because JMH reads the counters only after the last iteration's trial teardown stopped the server. */
     @TearDown(Level.Iteration)
     public void endIteration() {
-        if (messages > 0) {
-            bytesPerMessage = (THREADS.getThreadAllocatedBytes(loop.threadId()) - bytesAtMark) / (double) messages;
-            cpuNanosPerMessage = (THREADS.getThreadCpuTime(loop.threadId()) - cpuAtMark) / (double) messages;
+        if (messages == 0) {
+            return;
         }
+        allocated = THREADS.getThreadAllocatedBytes(loop.threadId()) - bytesAtMark;
+        cpu = THREADS.getThreadCpuTime(loop.threadId()) - cpuAtMark;
+        System.out.printf(Locale.ROOT, "loop thread: %.2f B allocated and %.0f ns CPU per message over %d messages%n",
+                allocated / (double) messages, cpu / (double) messages, messages);
     }
 
     /**
@@ -62,13 +69,18 @@ public class LoopCost {
         messages += messagesEchoed;
     }
 
-    /** Bytes the loop thread allocated per message, from the iteration's first operation to its end. */
-    public double loopBytesPerMessage() {
-        return bytesPerMessage;
+    /** Messages (echoes, status lines, wake-ups) the figures below cover. */
+    public long loopMessages() {
+        return messages;
     }
 
-    /** CPU time of the loop thread per message, from the iteration's first operation to its end. */
-    public double loopCpuNanosPerMessage() {
-        return cpuNanosPerMessage;
+    /** Bytes the loop thread allocated over those messages. */
+    public long loopAllocatedBytes() {
+        return allocated;
+    }
+
+    /** CPU time of the loop thread over those messages, in nanoseconds. */
+    public long loopCpuNanos() {
+        return cpu;
     }
 }
