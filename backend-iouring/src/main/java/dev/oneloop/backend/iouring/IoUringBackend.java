@@ -13,7 +13,6 @@ import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringIoOps;
-import io.netty.channel.unix.Buffer;
 import io.netty.channel.unix.Errors;
 import io.netty.channel.unix.Socket;
 import io.netty.util.concurrent.Future;
@@ -58,6 +57,7 @@ final class IoUringBackend implements Backend {
     /** Endpoints registered with the ring and not yet unregistered (their fd is still open). */
     private int registered;
     private boolean wakeupRequested;
+    private boolean delivering;
     private boolean closed;
 
     IoUringBackend(BackendConfig config) throws IOException {
@@ -204,8 +204,14 @@ final class IoUringBackend implements Backend {
         } else {
             Connection c = (Connection) endpoint;
             cancel(c, c.recvId);
-            // The buffer stays referenced by c.writeBuffer until the SENDMSG completes, cancelled or not.
-            cancel(c, c.sendId);
+            if (c.sendId != 0) {
+                // The caller may reuse its buffer once close returns. A SENDMSG still waiting in the SQ
+                // reads the iovec when it is submitted: emptied, it sends nothing. One already in the
+                // kernel waits for socket space and is cancelled by the next io_uring_enter before its
+                // task work can run again (DEFER_TASKRUN). c.writeBuffer stays referenced until it completes.
+                slotMemory.setIovec(Handles.slot(c.handle), 0, 0);
+                cancel(c, c.sendId);
+            }
         }
         // Unregisters now if nothing is in flight, else after the last completion (then the fd is closed).
         endpoint.registration.cancel();
@@ -214,6 +220,9 @@ final class IoUringBackend implements Backend {
     @Override
     public int poll(long timeoutNanos, Handler handler) throws IOException {
         checkUsable();
+        if (delivering) {
+            throw new IllegalStateException("poll called from inside a callback");
+        }
         long waitNanos;
         if (completions.isEmpty() && !wakeupRequested) {
             // ManualIoEventLoop: 0 blocks forever, negative does not block.
@@ -223,7 +232,12 @@ final class IoUringBackend implements Backend {
         }
         wakeupRequested = false;
         runLoop(waitNanos);
-        return deliver(handler);
+        delivering = true;
+        try {
+            return deliver(handler);
+        } finally {
+            delivering = false;
+        }
     }
 
     private void runLoop(long waitNanos) throws IOException {
@@ -649,7 +663,7 @@ final class IoUringBackend implements Backend {
 
     /** Completions of one loop turn, in the order the kernel posted them; arrays reused turn after turn. */
     private static final class Completions {
-        private Object[] endpoints;
+        private Endpoint[] endpoints;
         private byte[] ops;
         private int[] results;
         private int[] flags;
@@ -657,13 +671,13 @@ final class IoUringBackend implements Backend {
         private int tail;
 
         Completions(int capacity) {
-            endpoints = new Object[capacity];
+            endpoints = new Endpoint[capacity];
             ops = new byte[capacity];
             results = new int[capacity];
             flags = new int[capacity];
         }
 
-        void add(Object endpoint, byte op, int result, int cqeFlags) {
+        void add(Endpoint endpoint, byte op, int result, int cqeFlags) {
             if (tail == endpoints.length) {
                 int capacity = endpoints.length * 2;
                 endpoints = Arrays.copyOf(endpoints, capacity);
@@ -694,9 +708,8 @@ final class IoUringBackend implements Backend {
             return head++;
         }
 
-        @SuppressWarnings("unchecked")
-        <T> T endpoint(int i) {
-            return (T) endpoints[i];
+        Endpoint endpoint(int i) {
+            return endpoints[i];
         }
 
         byte op(int i) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.testing.RequiredBackends;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,7 +39,7 @@ class IoUringAllocationTest {
 
     @BeforeAll
     static void ioUringIsAvailable() {
-        IoUringSupport.assumeOrRequireAvailable();
+        RequiredBackends.provider(IoUringBackendProvider.NAME);
     }
 
     @Test
