@@ -3,10 +3,10 @@ package dev.oneloop.server;
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.Handles;
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -37,9 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class EchoServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(EchoServer.class);
-    private static final byte[] STATUS_PREFIX = "Server status: ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] STATUS_SUFFIX = " active connections\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int MAX_INT_DIGITS = 10;
 
     /** Per-connection state, kept per slot and reused when the slot is. */
     private static final class Connection {
@@ -64,7 +61,7 @@ public final class EchoServer {
     private final Events events = new Events();
     private final Timers.Task broadcastTask = this::broadcastStatus;
     private final Timers.Task retryAcceptTask = this::retryAccept;
-    private final byte[] statusLine = new byte[STATUS_PREFIX.length + MAX_INT_DIGITS + STATUS_SUFFIX.length];
+    private final StatusLine statusLine = new StatusLine();
 
     private Connection[] bySlot;
     /** Open connections, densely packed for the broadcast. */
@@ -127,8 +124,14 @@ public final class EchoServer {
         backend.accept(handle);
         listener = handle;
         boundAddress = bound;
-        LOG.atInfo().addKeyValue("address", bound).addKeyValue("backend", backend.name()).log("listening");
+        LOG.atInfo().addKeyValue("address", hostAndPort(bound)).addKeyValue("backend", backend.name()).log("listening");
         return bound;
+    }
+
+    /** {@code 127.0.0.1:9000}, or {@code [::1]:9000} for IPv6. */
+    public static String hostAndPort(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (address.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /** The address {@link #bind()} bound, or {@code null} before. Any thread. */
@@ -207,29 +210,15 @@ public final class EchoServer {
     }
 
     private void broadcastStatus(long now) {
-        int length = formatStatusLine(activeCount);
+        statusLine.format(activeCount);
         // Backwards, because closing a connection moves the last one into its place.
         for (int i = activeCount - 1; i >= 0; i--) {
             Connection c = active[i];
-            c.out.append(statusLine, 0, length);
+            c.out.append(statusLine.bytes(), 0, statusLine.length());
             if (withinBacklogLimit(c)) {
                 startWrite(c);
             }
         }
-    }
-
-    private int formatStatusLine(int count) {
-        int at = STATUS_PREFIX.length;
-        int digits = 1;
-        for (int rest = count / 10; rest > 0; rest /= 10) {
-            digits++;
-        }
-        for (int i = at + digits - 1, rest = count; i >= at; i--, rest /= 10) {
-            statusLine[i] = (byte) ('0' + rest % 10);
-        }
-        at += digits;
-        System.arraycopy(STATUS_SUFFIX, 0, statusLine, at, STATUS_SUFFIX.length);
-        return at + STATUS_SUFFIX.length;
     }
 
     private void retryAccept(long now) {
@@ -316,12 +305,16 @@ public final class EchoServer {
             if (stopping || activeCount >= config.maxConnections()) {
                 backend.close(connection);
                 refusedTotal++;
-                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("connections", activeCount)
-                        .log("connection refused: at max connections");
+                if (LOG.isDebugEnabled()) {
+                    LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("connections", activeCount)
+                            .addKeyValue("reason", stopping ? "stopping" : "max connections").log("connection refused");
+                }
                 return;
             }
             openConnection(connection);
-            LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("accepted");
+            if (LOG.isDebugEnabled()) {
+                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("accepted");
+            }
         }
 
         @Override
@@ -334,7 +327,7 @@ public final class EchoServer {
                 acceptFailing = true;
                 LOG.atWarn().addKeyValue("error", error.getMessage()).addKeyValue("connections", activeCount)
                         .addKeyValue("retryIn", config.acceptBackoff()).log("accept failed; pausing accepts");
-            } else {
+            } else if (LOG.isDebugEnabled()) {
                 LOG.atDebug().addKeyValue("error", error.getMessage()).log("accept failed again");
             }
             if (!timers.isScheduled(acceptRetryTimer)) {
@@ -374,7 +367,9 @@ public final class EchoServer {
             c.reading = false;
             c.eof = true;
             if (c.out.isEmpty()) {
-                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("closed after peer's half-close");
+                if (LOG.isDebugEnabled()) {
+                    LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("closed after peer's half-close");
+                }
                 closeConnection(c);
             }
         }
@@ -388,8 +383,10 @@ public final class EchoServer {
             c.out.headWritten();
             if (c.out.isEmpty()) {
                 if (c.eof || stopping) {
-                    LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("eof", c.eof)
-                            .log("closed after flushing");
+                    if (LOG.isDebugEnabled()) {
+                        LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("eof", c.eof)
+                                .log("closed after flushing");
+                    }
                     closeConnection(c);
                     return;
                 }
@@ -411,8 +408,10 @@ public final class EchoServer {
             if (c == null) {
                 return;
             }
-            LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("error", error.getMessage())
-                    .addKeyValue("droppedBytes", c.out.size()).log("connection failed; dropped");
+            if (LOG.isDebugEnabled()) {
+                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("error", error.getMessage())
+                        .addKeyValue("droppedBytes", c.out.size()).log("connection failed; dropped");
+            }
             closeConnection(c);
         }
     }

@@ -5,7 +5,6 @@ import dev.oneloop.backend.BackendSelectionException;
 import dev.oneloop.backend.Backends;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -160,7 +159,7 @@ public final class Main implements Callable<Integer> {
                 return CommandLine.ExitCode.SOFTWARE;
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(server, stopped, exitCode), "echo-server-shutdown"));
-            System.out.println("listening on " + hostAndPort(address) + " backend=" + backend.name());
+            System.out.println("listening on " + EchoServer.hostAndPort(address) + " backend=" + backend.name());
             System.out.flush();
             server.run();
         } catch (IOException | RuntimeException e) {
@@ -201,12 +200,6 @@ public final class Main implements Callable<Integer> {
         } else {
             LOG.atWarn().addKeyValue("logger", root.getClass().getName()).log("--log-level ignored: the logging backend is not logback");
         }
-    }
-
-    /** {@code 127.0.0.1:9000}, or {@code [::1]:9000} for IPv6. */
-    static String hostAndPort(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        return (address.getAddress() instanceof Inet6Address ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /** Defaults come from {@link ServerConfig#DEFAULTS}, so the help and the embedded server agree. */

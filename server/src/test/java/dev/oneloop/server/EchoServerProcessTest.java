@@ -17,7 +17,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The server as a process: descriptor exhaustion and signals, on every backend. */
-@Timeout(90)
+// A separate thread, so that a test blocked in a socket read fails at its timeout instead of hanging.
+@Timeout(value = 90, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class EchoServerProcessTest {
 
     @TempDir

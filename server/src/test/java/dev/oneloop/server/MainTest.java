@@ -1,6 +1,7 @@
 package dev.oneloop.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.oneloop.backend.BackendProvider;
 import dev.oneloop.backend.Backends;
@@ -15,14 +16,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine.Model.OptionSpec;
 
 /** The command line as a user meets it: a child JVM, its output and exit code. */
-@Timeout(60)
+// A separate thread, so that a test blocked in a socket read fails at its timeout instead of hanging.
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class MainTest {
 
     private record Result(int exitCode, String stdout, String stderr) {
     }
 
     private static Result run(String backend, String... args) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(ServerProcess.command(backend, List.of(args))).start();
+        return run(ServerProcess.command(backend, List.of(args)));
+    }
+
+    private static Result run(List<String> command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).start();
         process.getOutputStream().close();
         byte[] out = process.getInputStream().readAllBytes();
         byte[] err = process.getErrorStream().readAllBytes();
@@ -59,6 +65,19 @@ class MainTest {
         String names = String.join(", ", Backends.providers().stream().map(BackendProvider::name).toList());
         assertThat(result.stderr().lines().toList()).singleElement().asString()
                 .contains("unknown backend 'nosuch'").contains(names);
+    }
+
+    @Test
+    void rejectsAKnownButUnavailableBackendWithItsCauseAndExitCode2() throws Exception {
+        assumeTrue(Backends.providers().stream().anyMatch(p -> p.name().equals("iouring")), "the iouring provider is not on the class path");
+        // The io_uring provider's switch for trying the failure path where io_uring works.
+        Result result = run(ServerProcess.command(List.of("-Dbackend=iouring", "-Doneloop.iouring.forceUnavailable=true"),
+                List.of("--port", "0")));
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.stdout()).isEmpty();
+        assertThat(result.stderr().lines().toList()).singleElement().asString()
+                .startsWith("echo-server: ").contains("backend 'iouring' is not available").contains("forceUnavailable");
     }
 
     @Test

@@ -30,13 +30,16 @@ final class ServerProcess implements AutoCloseable {
 
     /** The command that runs {@link Main} with {@code -Dbackend=backend} (none if {@code null}). */
     static List<String> command(String backend, List<String> args) {
+        return command(backend == null ? List.of() : List.of("-Dbackend=" + backend), args);
+    }
+
+    /** The command that runs {@link Main} with extra JVM options. */
+    static List<String> command(List<String> jvmOptions, List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-Xmx256m");
-        if (backend != null) {
-            command.add("-Dbackend=" + backend);
-        }
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
