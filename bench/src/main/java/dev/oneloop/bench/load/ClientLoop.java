@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,8 @@ final class ClientLoop implements Runnable {
     /** Latencies above this are recorded as this; a closed loop never waits that long. */
     static final long MAX_LATENCY_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final int MAX_ERRORS_KEPT = 5;
-    private static final byte[] STATUS_PREFIX = "Server status: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    private static final byte[] STATUS_SUFFIX = " active connections\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] STATUS_PREFIX = "Server status: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STATUS_SUFFIX = " active connections\n".getBytes(StandardCharsets.US_ASCII);
 
     private final LoadSpec spec;
     private Timeline timeline;
@@ -306,7 +307,7 @@ final class ClientLoop implements Runnable {
     }
 
     private static String ascii(byte[] bytes, int length) {
-        return new String(bytes, 0, length, java.nio.charset.StandardCharsets.ISO_8859_1).replace("\n", "\\n");
+        return new String(bytes, 0, length, StandardCharsets.ISO_8859_1).replace("\n", "\\n");
     }
 
     private void fail(ClientConnection c, String reason) {

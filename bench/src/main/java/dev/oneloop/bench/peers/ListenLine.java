@@ -2,6 +2,7 @@ package dev.oneloop.bench.peers;
 
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 
 /** The ready line every server of the comparison prints: {@code listening on HOST:PORT server=NAME}. */
 final class ListenLine {
@@ -19,6 +20,6 @@ final class ListenLine {
     }
 
     static byte[] statusLine(int activeConnections) {
-        return ("Server status: " + activeConnections + " active connections\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return ("Server status: " + activeConnections + " active connections\n").getBytes(StandardCharsets.US_ASCII);
     }
 }
