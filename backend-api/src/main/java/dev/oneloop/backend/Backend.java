@@ -114,9 +114,11 @@ public interface Backend extends AutoCloseable {
     void write(int connection, ByteBuffer src);
 
     /**
-     * Closes a listener or connection now. Bytes of an unfinished write are dropped (wait for
-     * {@link Handler#onWritten} to close gracefully); the peer sees FIN, or RST if unread input
-     * remains. No callback for {@code handle} follows. Closing a stale handle does nothing.
+     * Closes a listener or connection: the handle is dead when this returns. Bytes of an unfinished
+     * write are dropped (wait for {@link Handler#onWritten} to close gracefully); the peer sees FIN,
+     * or RST if unread input remains. A completion backend must first cancel what the kernel holds,
+     * so there the descriptor (and a listener's port) is released by the next {@link #poll}. No
+     * callback for {@code handle} follows. Closing a stale handle does nothing.
      */
     void close(int handle);
 
