@@ -18,11 +18,18 @@ public final class EchoHandler implements Backend.Handler {
     private final ByteBuffer[] outbound;
     private final int bufferSize;
     private volatile IOException lastAcceptError;
+    /** Loop thread only, like the handler itself. */
+    private long bytesEchoed;
 
     public EchoHandler(Backend backend, BackendConfig config) {
         this.backend = backend;
         this.outbound = new ByteBuffer[config.maxHandles()];
         this.bufferSize = config.readBufferSize();
+    }
+
+    /** Bytes received and handed back to {@code write} so far; read it on the loop thread. */
+    public long bytesEchoed() {
+        return bytesEchoed;
     }
 
     /** The last accept error seen, or {@code null}; acceptance stops after one (see the contract). */
@@ -47,6 +54,7 @@ public final class EchoHandler implements Backend.Handler {
     @Override
     public void onRead(int connection, ByteBuffer data) {
         ByteBuffer echo = outbound[Handles.slot(connection)];
+        bytesEchoed += data.remaining();
         echo.clear();
         echo.put(data);
         echo.flip();

@@ -3,7 +3,7 @@ package dev.oneloop.backend.iouring;
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.Backends;
-import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.testing.EchoHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,7 +12,6 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,11 +53,12 @@ public final class EchoProbe {
     }
 
     private static void echo(String backendName, int clients, int roundTrips) throws Exception {
-        try (Backend backend = Backends.open(backendName, new BackendConfig(clients + 16, 16_384))) {
+        BackendConfig config = new BackendConfig(clients + 16, 16_384);
+        try (Backend backend = Backends.open(backendName, config)) {
             int listener = backend.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
             backend.accept(listener);
             int port = backend.localAddress(listener).getPort();
-            Echo echo = new Echo(backend, clients + 16);
+            EchoHandler echo = new EchoHandler(backend, config);
             CountDownLatch start = new CountDownLatch(1);
             AtomicInteger finished = new AtomicInteger();
             for (int i = 0; i < clients; i++) {
@@ -81,7 +81,7 @@ public final class EchoProbe {
             long elapsed = System.nanoTime() - started;
             Files.deleteIfExists(Path.of("/tmp/oneloop-probe-end"));
             System.out.printf("backend=%s clients=%d messages=%d polls=%d seconds=%.2f%n",
-                    backend.name(), clients, echo.bytes / MESSAGE, polls, elapsed / 1e9);
+                    backend.name(), clients, echo.bytesEchoed() / MESSAGE, polls, elapsed / 1e9);
         }
     }
 
@@ -106,9 +106,10 @@ public final class EchoProbe {
     private static void idle(String backendName, int clients, long idleSeconds) throws Exception {
         BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(pool -> pool.getName().equals("direct")).findFirst().orElseThrow();
-        try (Backend backend = Backends.open(backendName, new BackendConfig(clients + 16, 16_384))) {
+        BackendConfig config = new BackendConfig(clients + 16, 16_384);
+        try (Backend backend = Backends.open(backendName, config)) {
             InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-            Echo echo = new Echo(backend, clients + 16);
+            EchoHandler echo = new EchoHandler(backend, config);
             // A first connection on another listener, so that what a backend sets up once is not counted;
             // every measured client connects into the backlog before the baseline, so only the server side is.
             int warmUp = backend.listen(loopback, 16);
@@ -135,7 +136,7 @@ public final class EchoProbe {
             long directBytes = direct.getMemoryUsed() - directBefore;
             int added = clients - 1;
             System.out.printf("backend=%s idle connections=%d heap/conn=%d B direct/conn=%d B (echo handler's own outbound buffer excluded: %d B)%n",
-                    backend.name(), clients, heap / added, directBytes / added - Echo.OUTBOUND, Echo.OUTBOUND);
+                    backend.name(), clients, heap / added, directBytes / added - config.readBufferSize(), config.readBufferSize());
             if (idleSeconds > 0) {
                 long cpuBefore = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class).getProcessCpuTime();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(idleSeconds);
@@ -165,56 +166,5 @@ public final class EchoProbe {
     private static long usedHeap() {
         Runtime runtime = Runtime.getRuntime();
         return runtime.totalMemory() - runtime.freeMemory();
-    }
-
-    /** Echo with one outbound buffer per slot; a receive is armed on every connection from its accept on. */
-    private static final class Echo implements Backend.Handler {
-        static final int OUTBOUND = 16_384;
-        private final Backend backend;
-        private final ByteBuffer[] outbound;
-        long bytes;
-
-        Echo(Backend backend, int slots) {
-            this.backend = backend;
-            this.outbound = new ByteBuffer[slots];
-        }
-
-        @Override
-        public void onAccept(int listener, int connection) {
-            int slot = Handles.slot(connection);
-            if (outbound[slot] == null) {
-                outbound[slot] = ByteBuffer.allocateDirect(OUTBOUND);
-            }
-            backend.read(connection);
-        }
-
-        @Override
-        public void onAcceptError(int listener, IOException error) {
-            System.out.println("accept error: " + error);
-        }
-
-        @Override
-        public void onRead(int connection, ByteBuffer data) {
-            bytes += data.remaining();
-            ByteBuffer out = outbound[Handles.slot(connection)];
-            out.clear();
-            out.put(data).flip();
-            backend.write(connection, out);
-        }
-
-        @Override
-        public void onEof(int connection) {
-            backend.close(connection);
-        }
-
-        @Override
-        public void onWritten(int connection) {
-            backend.read(connection);
-        }
-
-        @Override
-        public void onError(int connection, IOException error) {
-            backend.close(connection);
-        }
     }
 }

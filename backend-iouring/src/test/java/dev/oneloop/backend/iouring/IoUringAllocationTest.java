@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
-import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.testing.EchoHandler;
 import dev.oneloop.backend.testing.RequiredBackends;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +13,6 @@ import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -44,11 +43,12 @@ class IoUringAllocationTest {
 
     @Test
     void echoingSmallMessagesAllocatesNothingPerMessageOnTheLoopThread() throws Exception {
-        try (Backend backend = new IoUringBackendProvider().open(new BackendConfig(64, 4096))) {
+        BackendConfig config = new BackendConfig(64, 4096);
+        try (Backend backend = new IoUringBackendProvider().open(config)) {
             int listener = backend.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
             backend.accept(listener);
             int port = backend.localAddress(listener).getPort();
-            Echo echo = new Echo(backend);
+            EchoHandler echo = new EchoHandler(backend, config);
             CountDownLatch start = new CountDownLatch(1);
             AtomicInteger finished = new AtomicInteger();
             List<Thread> clients = new ArrayList<>();
@@ -69,15 +69,16 @@ class IoUringAllocationTest {
                 backend.poll(TimeUnit.MILLISECONDS.toNanos(10), echo);
                 if (bytesAtHalfway >= 0) {
                     turnsSinceHalfway++;
-                } else if (echo.bytes / MESSAGE >= halfway) {
+                } else if (echo.bytesEchoed() / MESSAGE >= halfway) {
                     bytesAtHalfway = threads.getCurrentThreadAllocatedBytes();
-                    messagesAtHalfway = echo.bytes / MESSAGE;
+                    messagesAtHalfway = echo.bytesEchoed() / MESSAGE;
                 }
             }
             long allocated = threads.getCurrentThreadAllocatedBytes() - bytesAtHalfway;
-            long messages = echo.bytes / MESSAGE - messagesAtHalfway;
+            long messages = echo.bytesEchoed() / MESSAGE - messagesAtHalfway;
 
-            assertThat(echo.bytes).isEqualTo((long) CLIENTS * ROUND_TRIPS * MESSAGE);
+            assertThat(echo.lastAcceptError()).isNull();
+            assertThat(echo.bytesEchoed()).isEqualTo((long) CLIENTS * ROUND_TRIPS * MESSAGE);
             assertThat(messages).isGreaterThan(turnsSinceHalfway / 2);
             assertThat(allocated)
                     .as("%d bytes for %d messages in %d loop turns", allocated, messages, turnsSinceHalfway)
@@ -104,52 +105,6 @@ class IoUringAllocationTest {
             throw new IllegalStateException(e);
         } finally {
             finished.incrementAndGet();
-        }
-    }
-
-    /** Echoes into a per-slot buffer allocated on first use: the handler itself allocates nothing per message. */
-    private static final class Echo implements Backend.Handler {
-        private final Backend backend;
-        private final ByteBuffer[] outbound = new ByteBuffer[Handles.MAX_SLOTS >> 10];
-        long bytes;
-
-        Echo(Backend backend) {
-            this.backend = backend;
-        }
-
-        @Override
-        public void onAccept(int listener, int connection) {
-            outbound[Handles.slot(connection)] = ByteBuffer.allocateDirect(4096);
-            backend.read(connection);
-        }
-
-        @Override
-        public void onAcceptError(int listener, IOException error) {
-            throw new AssertionError(error);
-        }
-
-        @Override
-        public void onRead(int connection, ByteBuffer data) {
-            ByteBuffer out = outbound[Handles.slot(connection)];
-            out.clear();
-            bytes += data.remaining();
-            out.put(data).flip();
-            backend.write(connection, out);
-        }
-
-        @Override
-        public void onEof(int connection) {
-            backend.close(connection);
-        }
-
-        @Override
-        public void onWritten(int connection) {
-            backend.read(connection);
-        }
-
-        @Override
-        public void onError(int connection, IOException error) {
-            backend.close(connection);
         }
     }
 }
