@@ -116,9 +116,10 @@ public interface Backend extends AutoCloseable {
     /**
      * Closes a listener or connection: the handle is dead when this returns. Bytes of an unfinished
      * write are dropped (wait for {@link Handler#onWritten} to close gracefully); the peer sees FIN,
-     * or RST if unread input remains. A completion backend must first cancel what the kernel holds,
-     * so there the descriptor (and a listener's port) is released by the next {@link #poll}. No
-     * callback for {@code handle} follows. Closing a stale handle does nothing.
+     * or RST if unread input remains. The descriptor (and a listener's port) may be released only
+     * by the next {@link #poll}: io_uring must first cancel what the kernel holds, and the JDK's
+     * {@code Selector} closes a registered channel when it deregisters its key. No callback for
+     * {@code handle} follows. Closing a stale handle does nothing.
      */
     void close(int handle);
 

@@ -160,6 +160,7 @@ public abstract class BackendContractTest {
         assertThat(c.client.awaitClosedByPeer(SOON)).isTrue();
         c.client.close();
         loop.run(b -> b.close(c.listener));
+        awaitNextPoll(); // a closed listener's port may be released only by the next poll (Backend#close)
 
         int again = loop.call(b -> b.listen(address, 16)); // EADDRINUSE without SO_REUSEADDR
         assertThat(address(again)).isEqualTo(address);
@@ -906,6 +907,18 @@ public abstract class BackendContractTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Waits until the loop thread has returned from a poll that began after this call. */
+    private void awaitNextPoll() throws Exception {
+        long target = loop.polls() + 2;
+        long deadline = System.nanoTime() + SOON.toNanos();
+        while (loop.polls() < target) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the loop did not poll within " + SOON);
+            }
+            loop.run(b -> { }); // wakes the loop, so that it polls again
+        }
+    }
 
     private static void roundTrips(Socket client, byte[] message, byte[] reply, int count) throws IOException {
         for (int i = 0; i < count; i++) {
