@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
             "",
             "Sizes take k/KiB, m/MiB, g/GiB (powers of 1024); durations take ns, us, ms, s, m, h (e.g. 250ms, 5s, 1m).",
             "",
-            "The I/O backend is chosen with a system property, -Dbackend=nio|epoll|iouring|auto (default auto: "
+            "The I/O backend is chosen with a system property, -Dbackend=nio|epoll|iouring|iouring-netty|auto (default auto: "
                     + "iouring, then epoll, then nio), e.g.: java -Dbackend=nio -jar echo-server.jar --port 9000",
             "",
             "SIGTERM or SIGINT stops accepting and reading, flushes pending output for at most --shutdown-timeout, "

@@ -1,0 +1,759 @@
+package dev.oneloop.backend.iouring.netty;
+
+import dev.oneloop.backend.Backend;
+import dev.oneloop.backend.BackendConfig;
+import dev.oneloop.backend.HandleTable;
+import dev.oneloop.backend.Handles;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.ManualIoEventLoop;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoEvent;
+import io.netty.channel.uring.IoUringIoHandle;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
+import io.netty.channel.uring.IoUringIoOps;
+import io.netty.channel.unix.Errors;
+import io.netty.channel.unix.Socket;
+import io.netty.util.concurrent.Future;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The completion model on io_uring: Netty's {@link IoUringIoHandler} on a {@link ManualIoEventLoop}
+ * that only the loop thread runs, fed with raw {@link IoUringIoOps}.
+ *
+ * <p>Operations started by the application (multishot ACCEPT, RECV into a buffer owned by the
+ * connection's slot, SENDMSG from the caller's buffer, ASYNC_CANCEL on close) only enqueue
+ * submissions. {@link #poll} runs the loop once: Netty's handler submits everything queued since the
+ * last turn and waits in the same {@code io_uring_enter}. Completions are only <em>recorded</em>
+ * while the loop runs and become callbacks after it returns, so that what the callbacks submit waits
+ * for the next turn's single {@code io_uring_enter} instead of costing an extra one inside this turn.
+ *
+ * <p>Closing retires the handle at once; the slot (with its RECV buffer) and the file descriptor
+ * are released only in {@link Endpoint#unregistered()}, after the kernel has posted the last
+ * completion that could touch them.
+ */
+final class NettyIoUringBackend implements Backend {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NettyIoUringBackend.class);
+
+    private static final int MAX_SQ_ENTRIES = 4096;
+    private static final int MAX_CQ_ENTRIES = 65536;
+    private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Thread loopThread;
+    private final ManualIoEventLoop loop;
+    private final HandleTable<Endpoint> endpoints;
+    private final SlotMemory slotMemory;
+    private final Completions completions = new Completions(256);
+    private final DirectAddresses writeAddresses = new DirectAddresses();
+    /** Endpoints registered with the ring and not yet unregistered (their fd is still open). */
+    private int registered;
+    private boolean wakeupRequested;
+    private boolean delivering;
+    private boolean closed;
+
+    NettyIoUringBackend(BackendConfig config) throws IOException {
+        loopThread = Thread.currentThread();
+        endpoints = new HandleTable<>(config.maxHandles());
+        slotMemory = new SlotMemory(config.maxHandles(), config.readBufferSize());
+        IoUringIoHandlerConfig ringConfig = ringConfig(config.maxHandles());
+        try {
+            loop = new ManualIoEventLoop(loopThread, IoUringIoHandler.newFactory(ringConfig));
+            // The first run enables the ring (it is created disabled, for SINGLE_ISSUER): fail here, not in poll.
+            loop.runNow();
+        } catch (RuntimeException e) {
+            Throwable cause = NettyIoUringBackendProvider.explain(e);
+            throw cause instanceof IOException io ? io
+                    : new IOException("cannot set up an io_uring ring of " + ringConfig.getRingSize() + " entries", e);
+        }
+        LOG.atDebug().addKeyValue("sqEntries", ringConfig.getRingSize()).addKeyValue("cqEntries", ringConfig.getCqSize())
+                .addKeyValue("maxHandles", config.maxHandles()).addKeyValue("bytesPerSlot", slotMemory.blockSize())
+                .log("io_uring backend opened");
+    }
+
+    /**
+     * One submission per connection and turn is the common case (RECV or SENDMSG; a close adds
+     * cancels), so the SQ covers every handle up to a cap; beyond it Netty submits early when the
+     * SQ fills. The CQ holds two completions per handle (a RECV and a SENDMSG in flight).
+     */
+    private static IoUringIoHandlerConfig ringConfig(int maxHandles) {
+        int sq = Math.min(MAX_SQ_ENTRIES, Math.max(64, Integer.highestOneBit(Math.max(1, maxHandles - 1)) << 1));
+        IoUringIoHandlerConfig config = new IoUringIoHandlerConfig().setRingSize(sq);
+        if (config.getCqSize() > 0) { // a positive default means IORING_SETUP_CQSIZE is supported
+            long wanted = Math.max(2L * sq, Long.highestOneBit(Math.max(1, 2L * maxHandles - 1)) << 1);
+            config.setCqSize((int) Math.min(MAX_CQ_ENTRIES, wanted));
+        }
+        return config;
+    }
+
+    @Override
+    public String name() {
+        return NettyIoUringBackendProvider.NAME;
+    }
+
+    @Override
+    public int listen(InetSocketAddress address, int backlog) throws IOException {
+        checkUsable();
+        Socket socket;
+        try {
+            socket = Socket.newSocketStream();
+        } catch (RuntimeException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException("socket", e);
+        }
+        Listener listener = new Listener(socket);
+        try {
+            socket.setReuseAddress(true);
+            socket.bind(address);
+            socket.listen(backlog);
+            listener.handle = endpoints.add(listener);
+            if (listener.handle == Handles.NONE) {
+                throw new IOException("maxHandles (" + endpoints.capacity() + ") reached");
+            }
+            register(listener);
+        } catch (IOException | RuntimeException e) {
+            if (listener.handle != Handles.NONE) {
+                endpoints.remove(listener.handle);
+            }
+            closeQuietly(socket);
+            throw e;
+        }
+        return listener.handle;
+    }
+
+    @Override
+    public InetSocketAddress localAddress(int handle) throws IOException {
+        checkThread();
+        Endpoint endpoint = live(handle);
+        InetSocketAddress address = endpoint.socket.localAddress();
+        if (address == null) {
+            throw new IOException("getsockname failed for " + Handles.toString(handle));
+        }
+        return address;
+    }
+
+    @Override
+    public void accept(int listener) {
+        checkUsable();
+        Endpoint endpoint = live(listener);
+        if (!(endpoint instanceof Listener l)) {
+            throw new IllegalStateException(Handles.toString(listener) + " is not a listener");
+        }
+        if (l.armed) {
+            return;
+        }
+        l.armed = true;
+        // Connections the kernel accepted after the last disarm are handed out first, as a backlog would be.
+        for (int i = 0; i < l.parkedCount; i++) {
+            completions.add(l, Uapi.IORING_OP_ACCEPT, l.parked[i], Uapi.IORING_CQE_F_MORE);
+        }
+        l.parkedCount = 0;
+        if (l.acceptId == 0) {
+            submitAccept(l);
+        }
+    }
+
+    @Override
+    public void read(int connection) {
+        checkUsable();
+        Connection c = connection(connection);
+        if (c.readArmed || c.eof) {
+            return;
+        }
+        c.readArmed = true;
+        submitRecv(c);
+    }
+
+    @Override
+    public void write(int connection, ByteBuffer src) {
+        checkUsable();
+        Connection c = connection(connection);
+        if (!src.isDirect()) {
+            throw new IllegalArgumentException("write needs a direct buffer");
+        }
+        if (c.writeBuffer != null) {
+            throw new IllegalStateException("a write is already in flight on " + Handles.toString(connection));
+        }
+        c.writeBuffer = src;
+        submitSend(c);
+    }
+
+    @Override
+    public void close(int handle) {
+        checkThread();
+        Endpoint endpoint = endpoints.get(handle);
+        if (endpoint == null) {
+            return;
+        }
+        endpoints.retire(handle);
+        endpoint.closed = true;
+        if (endpoint instanceof Listener l) {
+            l.armed = false;
+            cancel(l, l.acceptId);
+            for (int i = 0; i < l.parkedCount; i++) {
+                closeFd(l.parked[i]);
+            }
+            l.parkedCount = 0;
+        } else {
+            Connection c = (Connection) endpoint;
+            cancel(c, c.recvId);
+            if (c.sendId != 0) {
+                // The caller may reuse its buffer once close returns. A SENDMSG still waiting in the SQ
+                // reads the iovec when it is submitted: emptied, it sends nothing. One already in the
+                // kernel waits for socket space and is cancelled by the next io_uring_enter before its
+                // task work can run again (DEFER_TASKRUN). c.writeBuffer stays referenced until it completes.
+                slotMemory.setIovec(Handles.slot(c.handle), 0, 0);
+                cancel(c, c.sendId);
+            }
+        }
+        // Unregisters now if nothing is in flight, else after the last completion (then the fd is closed).
+        endpoint.registration.cancel();
+    }
+
+    @Override
+    public int poll(long timeoutNanos, Handler handler) throws IOException {
+        checkUsable();
+        if (delivering) {
+            throw new IllegalStateException("poll called from inside a callback");
+        }
+        long waitNanos;
+        if (completions.isEmpty() && !wakeupRequested) {
+            // ManualIoEventLoop: 0 blocks forever, negative does not block.
+            waitNanos = timeoutNanos < 0 ? 0 : timeoutNanos == 0 ? -1 : timeoutNanos;
+        } else {
+            waitNanos = -1;
+        }
+        wakeupRequested = false;
+        runLoop(waitNanos);
+        delivering = true;
+        try {
+            return deliver(handler);
+        } finally {
+            delivering = false;
+        }
+    }
+
+    private void runLoop(long waitNanos) throws IOException {
+        try {
+            loop.run(waitNanos);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        if (Thread.currentThread() == loopThread) {
+            // Netty ignores a wakeup from the loop's own thread; the next poll must still not block.
+            wakeupRequested = true;
+        } else {
+            loop.wakeup();
+        }
+    }
+
+    @Override
+    public int openHandles() {
+        return endpoints.size();
+    }
+
+    @Override
+    public void close() {
+        checkThread();
+        if (closed) {
+            return;
+        }
+        for (int slot = 0; slot < endpoints.capacity(); slot++) {
+            int handle = endpoints.handleAt(slot);
+            if (handle != Handles.NONE) {
+                close(handle);
+            }
+        }
+        completions.clear();
+        long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
+        try {
+            while (registered > 0 && deadline - System.nanoTime() > 0) {
+                loop.run(Math.max(1, Math.min(TimeUnit.MILLISECONDS.toNanos(10), deadline - System.nanoTime())));
+            }
+        } catch (RuntimeException e) {
+            LOG.atWarn().setCause(e).log("io_uring loop failed while draining on close");
+        }
+        if (registered > 0) {
+            LOG.atWarn().addKeyValue("endpoints", registered).log("operations still in flight after close; the ring's teardown cancels them");
+        }
+        closed = true;
+        loop.shutdownGracefully(0, 0, TimeUnit.NANOSECONDS);
+        for (int i = 0; i < 100 && !loop.isTerminated(); i++) {
+            loop.run(-1);
+        }
+        for (int slot = 0; slot < endpoints.capacity(); slot++) {
+            Endpoint endpoint = endpoints.atSlot(slot);
+            if (endpoint != null) {
+                closeQuietly(endpoint.socket);
+            }
+        }
+        completions.clear();
+        writeAddresses.clear();
+    }
+
+    // ---- submissions ----
+
+    private void submitAccept(Listener l) {
+        if (l.acceptOps == null) {
+            // Before Linux 5.19 (or with -Dio.netty.iouring.acceptMultiShotEnabled=false) each ACCEPT
+            // completes once and is re-armed on delivery, like a multishot that ended without an error.
+            short ioPrio = IoUring.isAcceptMultishotEnabled() ? Uapi.IORING_ACCEPT_MULTISHOT : 0;
+            l.acceptOps = new IoUringIoOps(Uapi.IORING_OP_ACCEPT, (byte) 0, ioPrio, l.fd, 0L, 0L, 0, Uapi.SOCK_CLOEXEC,
+                    l.tag, (short) 0, (short) 0, 0, 0L);
+        }
+        l.acceptId = l.registration.submit(l.acceptOps);
+    }
+
+    private void submitRecv(Connection c) {
+        if (c.recvOps == null) {
+            int slot = Handles.slot(c.handle);
+            c.recvOps = new IoUringIoOps(Uapi.IORING_OP_RECV, (byte) 0, (short) 0, c.fd, 0L,
+                    slotMemory.readBufferAddress(slot), slotMemory.readBufferSize(), 0, c.tag,
+                    (short) 0, (short) 0, 0, 0L);
+        }
+        c.recvId = c.registration.submit(c.recvOps);
+    }
+
+    /**
+     * Sends what remains of the connection's write buffer: the whole of it, or the rest after a
+     * short send. SENDMSG rather than SEND: its submission names only the slot's msghdr, so one
+     * immutable {@link IoUringIoOps} serves every write of the connection, where SEND (address and
+     * length in the SQE) would need a new one per write.
+     */
+    private void submitSend(Connection c) {
+        int slot = Handles.slot(c.handle);
+        if (c.sendOps == null) {
+            c.sendOps = new IoUringIoOps(Uapi.IORING_OP_SENDMSG, (byte) 0, (short) 0, c.fd, 0L,
+                    slotMemory.msghdrAddress(slot), 1, Uapi.MSG_NOSIGNAL, c.tag, (short) 0, (short) 0, 0, 0L);
+        }
+        ByteBuffer src = c.writeBuffer;
+        slotMemory.setIovec(slot, addressOf(c, src) + src.position(), src.remaining());
+        c.sendId = c.registration.submit(c.sendOps);
+    }
+
+    /** A connection usually writes from the same few buffers: remember the last one's address. */
+    private long addressOf(Connection c, ByteBuffer src) {
+        if (c.lastWriteBuffer != src) {
+            c.lastWriteAddress = writeAddresses.of(src);
+            c.lastWriteBuffer = src;
+        }
+        return c.lastWriteAddress;
+    }
+
+    private static void cancel(Endpoint endpoint, long userData) {
+        if (userData != 0) {
+            endpoint.registration.submit(new IoUringIoOps(Uapi.IORING_OP_ASYNC_CANCEL, (byte) 0, (short) 0, -1, 0L,
+                    userData, 0, 0, endpoint.tag, (short) 0, (short) 0, 0, 0L));
+        }
+    }
+
+    // ---- completions: recorded inside loop.run, delivered after it ----
+
+    /** Called by Netty inside {@code loop.run}: keeps the kernel-side bookkeeping exact, defers everything else. */
+    private void completed(Endpoint endpoint, byte op, int res, int flags, long userData) {
+        if (userData != endpoint.tag) {
+            LOG.atDebug().addKeyValue("op", op).addKeyValue("res", res).log("completion with a foreign tag dropped");
+            return;
+        }
+        switch (op) {
+            case Uapi.IORING_OP_ACCEPT -> {
+                Listener l = (Listener) endpoint;
+                if ((flags & Uapi.IORING_CQE_F_MORE) == 0) {
+                    l.acceptId = 0;
+                }
+                if (l.closed) {
+                    if (res >= 0) {
+                        closeFd(res);
+                    }
+                    return;
+                }
+            }
+            case Uapi.IORING_OP_RECV -> {
+                ((Connection) endpoint).recvId = 0;
+                if (endpoint.closed) {
+                    return;
+                }
+            }
+            case Uapi.IORING_OP_SENDMSG -> {
+                Connection c = (Connection) endpoint;
+                c.sendId = 0;
+                if (c.closed) {
+                    c.writeBuffer = null; // the kernel is done with it
+                    return;
+                }
+            }
+            default -> {
+                return; // ASYNC_CANCEL results: the cancelled operation reports itself
+            }
+        }
+        completions.add(endpoint, op, res, flags);
+    }
+
+    private int deliver(Handler handler) {
+        int callbacks = 0;
+        // Records added by callbacks (re-armed accepts) wait for the next poll, so one poll always ends.
+        int end = completions.size();
+        while (!closed && completions.next() < end) {
+            int i = completions.take();
+            Endpoint endpoint = completions.endpoint(i);
+            int res = completions.result(i);
+            int flags = completions.flags(i);
+            byte op = completions.op(i);
+            completions.forget(i);
+            if (op == Uapi.IORING_OP_ACCEPT) {
+                callbacks += deliverAccept((Listener) endpoint, res, flags, handler);
+            } else if (!endpoint.closed) {
+                Connection c = (Connection) endpoint;
+                callbacks += op == Uapi.IORING_OP_RECV ? deliverRecv(c, res, handler) : deliverSend(c, res, handler);
+            }
+        }
+        if (!closed) { // a callback may have closed the whole backend
+            completions.compact();
+        }
+        return callbacks;
+    }
+
+    private int deliverAccept(Listener l, int res, int flags, Handler handler) {
+        int callbacks = 0;
+        if (l.closed) {
+            if (res >= 0) {
+                closeFd(res);
+            }
+            return 0;
+        }
+        if (res >= 0) {
+            if (!l.armed) {
+                l.park(res);
+            } else {
+                callbacks += acceptConnection(l, res, handler);
+            }
+        } else if (res != -Uapi.ECANCELED && (flags & Uapi.IORING_CQE_F_MORE) == 0) {
+            l.armed = false;
+            handler.onAcceptError(l.handle, Errors.newIOException("accept", res));
+            return 1;
+        }
+        // A multishot accept can also end without an error (e.g. the CQ overflowed): keep accepting.
+        if (l.armed && !l.closed && l.acceptId == 0) {
+            submitAccept(l);
+        }
+        return callbacks;
+    }
+
+    private int acceptConnection(Listener l, int fd, Handler handler) {
+        Connection c = new Connection(new Socket(fd));
+        c.handle = endpoints.add(c);
+        if (c.handle == Handles.NONE) {
+            closeQuietly(c.socket);
+            disarm(l);
+            handler.onAcceptError(l.handle, new IOException(
+                    "maxHandles (" + endpoints.capacity() + ") reached: connection closed, acceptance stopped"));
+            return 1;
+        }
+        try {
+            c.socket.setTcpNoDelay(true);
+            register(c);
+        } catch (IOException | RuntimeException e) {
+            // The peer may already be gone (setsockopt on a reset socket): drop just this connection.
+            LOG.atDebug().addKeyValue("fd", fd).setCause(e).log("accepted connection dropped");
+            endpoints.remove(c.handle);
+            closeQuietly(c.socket);
+            return 0;
+        }
+        handler.onAccept(l.handle, c.handle);
+        return 1;
+    }
+
+    private void disarm(Listener l) {
+        l.armed = false;
+        cancel(l, l.acceptId);
+    }
+
+    private int deliverRecv(Connection c, int res, Handler handler) {
+        if (res > 0) {
+            c.readArmed = false;
+            handler.onRead(c.handle, slotMemory.received(Handles.slot(c.handle), res));
+        } else if (res == 0) {
+            c.readArmed = false;
+            c.eof = true;
+            handler.onEof(c.handle);
+        } else if (res == -Uapi.EAGAIN || res == -Uapi.EINTR || res == -Uapi.ENOBUFS) {
+            submitRecv(c);
+            return 0;
+        } else {
+            c.readArmed = false;
+            handler.onError(c.handle, Errors.newIOException("recv", res));
+        }
+        return 1;
+    }
+
+    private int deliverSend(Connection c, int res, Handler handler) {
+        ByteBuffer src = c.writeBuffer;
+        if (res >= 0 || res == -Uapi.EAGAIN || res == -Uapi.EINTR || res == -Uapi.ENOBUFS) {
+            if (res > 0) {
+                src.position(src.position() + res);
+            }
+            if (src.hasRemaining()) {
+                submitSend(c); // a short send: continue from where the kernel stopped
+                return 0;
+            }
+            c.writeBuffer = null;
+            handler.onWritten(c.handle);
+        } else {
+            c.writeBuffer = null;
+            handler.onError(c.handle, Errors.newIOException("sendmsg", res));
+        }
+        return 1;
+    }
+
+    // ---- registration ----
+
+    private void register(Endpoint endpoint) throws IOException {
+        Future<IoRegistration> registration = loop.register(endpoint);
+        // On the loop thread registration completes synchronously.
+        if (!registration.isSuccess()) {
+            throw new IOException("cannot register with the io_uring loop", registration.cause());
+        }
+        endpoint.registration = registration.getNow();
+        registered++;
+    }
+
+    /** Netty's last word on an endpoint: no completion can follow, the fd and the slot can go. */
+    private void unregistered(Endpoint endpoint) {
+        registered--;
+        closeQuietly(endpoint.socket);
+        if (endpoint.handle != Handles.NONE && endpoints.atSlot(Handles.slot(endpoint.handle)) == endpoint) {
+            endpoints.release(Handles.slot(endpoint.handle));
+        }
+    }
+
+    // ---- helpers ----
+
+    private Endpoint live(int handle) {
+        Endpoint endpoint = endpoints.get(handle);
+        if (endpoint == null) {
+            throw new IllegalStateException("stale or unknown handle " + Handles.toString(handle));
+        }
+        return endpoint;
+    }
+
+    private Connection connection(int handle) {
+        if (!(live(handle) instanceof Connection c)) {
+            throw new IllegalStateException(Handles.toString(handle) + " is a listener, not a connection");
+        }
+        return c;
+    }
+
+    private void checkThread() {
+        if (Thread.currentThread() != loopThread) {
+            throw new IllegalStateException("called on " + Thread.currentThread().getName()
+                    + "; the io_uring backend belongs to " + loopThread.getName());
+        }
+    }
+
+    private void checkUsable() {
+        checkThread();
+        if (closed) {
+            throw new IllegalStateException("backend is closed");
+        }
+    }
+
+    private static void closeFd(int fd) {
+        closeQuietly(new Socket(fd));
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.atDebug().addKeyValue("fd", socket.intValue()).setCause(e).log("close failed");
+        }
+    }
+
+    // ---- per-handle state ----
+
+    /** A socket registered with the ring; Netty routes its completions here by registration id. */
+    private abstract class Endpoint implements IoUringIoHandle {
+        final Socket socket;
+        final int fd;
+        int handle = Handles.NONE;
+        /** Sent as each submission's user data and checked on each completion: the handle's generation. */
+        long tag;
+        IoRegistration registration;
+        boolean closed;
+
+        Endpoint(Socket socket) {
+            this.socket = socket;
+            this.fd = socket.intValue();
+        }
+
+        @Override
+        public final void handle(IoRegistration registration, IoEvent event) {
+            IoUringIoEvent e = (IoUringIoEvent) event;
+            completed(this, e.opcode(), e.res(), e.flags(), e.userData());
+        }
+
+        @Override
+        public final void registered() {
+            tag = Handles.generation(handle);
+        }
+
+        @Override
+        public final void unregistered() {
+            NettyIoUringBackend.this.unregistered(this);
+        }
+
+        /** Netty closes what is still registered when the loop shuts down. */
+        @Override
+        public final void close() {
+            if (!closed) {
+                NettyIoUringBackend.this.close(handle);
+            }
+        }
+    }
+
+    private final class Listener extends Endpoint {
+        IoUringIoOps acceptOps;
+        boolean armed;
+        /** User data of the multishot ACCEPT in flight, or 0. */
+        long acceptId;
+        /** Connections accepted by the kernel while acceptance was being disarmed. */
+        int[] parked = new int[4];
+        int parkedCount;
+
+        Listener(Socket socket) {
+            super(socket);
+        }
+
+        void park(int fd) {
+            if (parkedCount == parked.length) {
+                parked = Arrays.copyOf(parked, parkedCount * 2);
+            }
+            parked[parkedCount++] = fd;
+        }
+    }
+
+    private final class Connection extends Endpoint {
+        IoUringIoOps recvOps;
+        IoUringIoOps sendOps;
+        boolean readArmed;
+        boolean eof;
+        /** User data of the RECV / SENDMSG in flight, or 0; kept to cancel them. */
+        long recvId;
+        long sendId;
+        /** The caller's buffer, referenced from write() until its SENDMSG completes, even after a close. */
+        ByteBuffer writeBuffer;
+        ByteBuffer lastWriteBuffer;
+        long lastWriteAddress;
+
+        Connection(Socket socket) {
+            super(socket);
+        }
+    }
+
+    /** Completions of one loop turn, in the order the kernel posted them; arrays reused turn after turn. */
+    private static final class Completions {
+        private Endpoint[] endpoints;
+        private byte[] ops;
+        private int[] results;
+        private int[] flags;
+        private int head;
+        private int tail;
+
+        Completions(int capacity) {
+            endpoints = new Endpoint[capacity];
+            ops = new byte[capacity];
+            results = new int[capacity];
+            flags = new int[capacity];
+        }
+
+        void add(Endpoint endpoint, byte op, int result, int cqeFlags) {
+            if (tail == endpoints.length) {
+                int capacity = endpoints.length * 2;
+                endpoints = Arrays.copyOf(endpoints, capacity);
+                ops = Arrays.copyOf(ops, capacity);
+                results = Arrays.copyOf(results, capacity);
+                flags = Arrays.copyOf(flags, capacity);
+            }
+            endpoints[tail] = endpoint;
+            ops[tail] = op;
+            results[tail] = result;
+            flags[tail] = cqeFlags;
+            tail++;
+        }
+
+        boolean isEmpty() {
+            return head == tail;
+        }
+
+        int size() {
+            return tail;
+        }
+
+        int next() {
+            return head;
+        }
+
+        int take() {
+            return head++;
+        }
+
+        Endpoint endpoint(int i) {
+            return endpoints[i];
+        }
+
+        byte op(int i) {
+            return ops[i];
+        }
+
+        int result(int i) {
+            return results[i];
+        }
+
+        int flags(int i) {
+            return flags[i];
+        }
+
+        void forget(int i) {
+            endpoints[i] = null;
+        }
+
+        /** Moves undelivered records to the front once the delivered ones are gone. */
+        void compact() {
+            if (head == tail) {
+                head = 0;
+                tail = 0;
+            } else if (head > 0) {
+                int remaining = tail - head;
+                System.arraycopy(endpoints, head, endpoints, 0, remaining);
+                System.arraycopy(ops, head, ops, 0, remaining);
+                System.arraycopy(results, head, results, 0, remaining);
+                System.arraycopy(flags, head, flags, 0, remaining);
+                Arrays.fill(endpoints, remaining, tail, null);
+                head = 0;
+                tail = remaining;
+            }
+        }
+
+        void clear() {
+            for (int i = head; i < tail; i++) {
+                if (ops[i] == Uapi.IORING_OP_ACCEPT && results[i] >= 0) {
+                    closeFd(results[i]);
+                }
+            }
+            Arrays.fill(endpoints, 0, tail, null);
+            head = 0;
+            tail = 0;
+        }
+    }
+}
