@@ -31,9 +31,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>One receive per {@code read}, on a multishot RECV.</b> The multishot stays armed while the
  * application keeps re-arming. A buffer that arrives while it has not re-armed is <em>held</em>
- * (buffer id and length, queued in arrival order) and the multishot is cancelled, so a connection
- * that stops reading pins about one buffer and then lets TCP push back; the next {@code read}
- * delivers what was held (from the next poll), then arms a new multishot. A buffer returns to the
+ * (buffer id and length, queued in arrival order) and the multishot is cancelled, so that TCP
+ * pushes back; the next {@code read} delivers what was held (from the next poll), then arms a new
+ * multishot. The kernel may post several buffers in one go before the cancel reaches it (up to 32
+ * when much data waits), so each multishot is also limited to one buffer's worth of bytes
+ * ({@code sqe->optlen}, Linux 6.17+; it then ends and is re-armed): a connection that stops reading
+ * pins at most about one buffer. Older kernels refuse the limit with EINVAL; the backend then
+ * arms without it, and logs that it does. A buffer returns to the
  * ring when {@code onRead} returns. ENOBUFS ends the multishot: the connection waits, its bytes in
  * the socket, until a buffer comes back, then re-arms.
  *
@@ -95,6 +99,8 @@ final class IoUringBackend implements Backend {
     /** Connections whose multishot ended with ENOBUFS, waiting for a buffer; doubly linked. */
     private Connection starvedHead;
     private Connection starvedTail;
+    /** Whether multishot RECVs carry a total byte limit of one buffer (until the kernel refuses it). */
+    private boolean limitMultishot = true;
     private boolean delivering;
     private boolean closed;
 
@@ -572,8 +578,11 @@ final class IoUringBackend implements Backend {
         if (c.closed || !c.readArmed || c.recvActive || c.heldHead >= 0 || c.endPending || c.ended || c.starved) {
             return;
         }
-        ring.prep(Uring.OP_RECV, Uring.SQE_BUFFER_SELECT, Uring.RECV_MULTISHOT, c.fd, 0, 0, 0, userData(K_RECV, c.handle),
-                BUFFER_GROUP);
+        int index = ring.prep(Uring.OP_RECV, Uring.SQE_BUFFER_SELECT, Uring.RECV_MULTISHOT, c.fd, 0, 0, 0,
+                userData(K_RECV, c.handle), BUFFER_GROUP);
+        if (limitMultishot) {
+            ring.setOptlen(index, bufferSize);
+        }
         c.recvActive = true;
         c.inflight++;
     }
@@ -600,6 +609,12 @@ final class IoUringBackend implements Backend {
         }
         if (res == -Uring.ENOBUFS) {
             starve(c);
+            return 0;
+        }
+        if (res == -Uring.EINVAL && limitMultishot) {
+            limitMultishot = false;
+            LOG.atInfo().log("io_uring: this kernel refuses a byte limit on multishot RECV (Linux 6.17+); arming without it");
+            armRecv(c);
             return 0;
         }
         if (res == -Uring.ECANCELED || res == -Uring.EINTR || res == -Uring.EAGAIN || res > 0) {

@@ -373,6 +373,11 @@ final class Ring implements AutoCloseable {
         sqes.set(JAVA_LONG, (long) (index & sqMask) * Uring.SQE_SIZE + Uring.SQE_OFF, offset);
     }
 
+    /** Sets {@code optlen} (shared with file_index) of an unsubmitted SQE: a multishot RECV's total byte limit. */
+    void setOptlen(int index, int optlen) {
+        sqes.set(JAVA_INT, (long) (index & sqMask) * Uring.SQE_SIZE + Uring.SQE_FILE_INDEX, optlen);
+    }
+
     int pendingSubmissions() {
         return sqTail - sqSubmitted;
     }

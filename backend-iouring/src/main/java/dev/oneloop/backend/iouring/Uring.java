@@ -115,6 +115,7 @@ final class Uring {
     static final int SQE_USER_DATA = 32;
     static final int SQE_BUF_GROUP = 40;
     static final int SQE_PERSONALITY = 42;
+    /** file_index / optlen (a multishot RECV's total byte limit since Linux 6.17). */
     static final int SQE_FILE_INDEX = 44;
     static final int SQE_ADDR3 = 48;
     static final int SQE_PAD = 56;
