@@ -81,7 +81,6 @@ final class IoUringBackend implements Backend {
     private final MemorySegment sockaddr;
     private final MemorySegment sockaddrLength;
     private final MemorySegment intOne;
-    private final MemorySegment wakeBuffer;
     private final Object wakeLock = new Object();
     private final DirectAddresses writeAddresses = new DirectAddresses();
 
@@ -102,6 +101,7 @@ final class IoUringBackend implements Backend {
     /** Whether multishot RECVs carry a total byte limit of one buffer (until the kernel refuses it). */
     private boolean limitMultishot = true;
     private boolean delivering;
+    private boolean closing;
     private boolean closed;
 
     IoUringBackend(BackendConfig config) throws IOException {
@@ -149,7 +149,6 @@ final class IoUringBackend implements Backend {
         sockaddr = arena.allocate(Uring.SOCKADDR_STORAGE, 8);
         sockaddrLength = arena.allocate(JAVA_INT);
         intOne = arena.allocateFrom(JAVA_INT, 1); // NB: allocate(JAVA_INT, 1) would be one zeroed int
-        wakeBuffer = arena.allocate(JAVA_LONG);
         armWake();
         LOG.atDebug().addKeyValue("sqEntries", ring.sqEntries()).addKeyValue("cqEntries", ring.cqEntries())
                 .addKeyValue("setupFlags", "0x" + Integer.toHexString(ring.setupFlags()))
@@ -435,10 +434,14 @@ final class IoUringBackend implements Backend {
     private int complete(long userData, int res, int flags, Handler handler) {
         int kind = (int) (userData >>> 32);
         if (kind == K_WAKE) {
-            wakeArmed = false;
-            woke = true;
-            if (!closed && wakeFd >= 0) {
-                armWake();
+            if (res >= 0) {
+                woke = true;
+            }
+            if ((flags & Uring.CQE_F_MORE) == 0) {
+                wakeArmed = false;
+                if (!closing) {
+                    armWake();
+                }
             }
             return 0;
         }
@@ -848,9 +851,12 @@ final class IoUringBackend implements Backend {
 
     // ---- wakeup
 
+    /**
+     * A multishot POLL_ADD on the eventfd: every write() of wakeup() posts a completion. The counter
+     * is never read back (a read would cost a syscall or an io-wq worker); it cannot overflow in practice.
+     */
     private void armWake() {
-        int index = ring.prep(Uring.OP_READ, 0, 0, wakeFd, wakeBuffer.address(), 8, 0, userData(K_WAKE, 0), 0);
-        ring.setOffset(index, -1L); // read at the current position: an eventfd has none
+        ring.prep(Uring.OP_POLL_ADD, 0, 0, wakeFd, 0, Uring.POLL_ADD_MULTI, Uring.POLLIN, userData(K_WAKE, 0), 0);
         wakeArmed = true;
     }
 
@@ -891,6 +897,7 @@ final class IoUringBackend implements Backend {
         }
         readyHead = null;
         readyTail = null;
+        closing = true;
         if (wakeArmed) {
             ring.prep(Uring.OP_ASYNC_CANCEL, 0, 0, -1, userData(K_WAKE, 0), 0, 0, userData(K_CANCEL_WAKE, 0), 0);
         }

@@ -46,7 +46,7 @@ final class Ring implements AutoCloseable {
     };
 
     /** Opcodes the backend submits; a kernel lacking one cannot run it. */
-    static final byte[] REQUIRED_OPS = {Uring.OP_NOP, Uring.OP_ACCEPT, Uring.OP_ASYNC_CANCEL, Uring.OP_READ,
+    static final byte[] REQUIRED_OPS = {Uring.OP_NOP, Uring.OP_ACCEPT, Uring.OP_ASYNC_CANCEL, Uring.OP_POLL_ADD,
         Uring.OP_SEND, Uring.OP_RECV};
 
     private final MemorySegment errno;
@@ -366,11 +366,6 @@ final class Ring implements AutoCloseable {
         long o = (long) (index & sqMask) * Uring.SQE_SIZE;
         sqes.set(JAVA_BYTE, o + Uring.SQE_OPCODE, Uring.OP_NOP);
         sqes.set(JAVA_BYTE, o + Uring.SQE_FLAGS, (byte) 0);
-    }
-
-    /** Sets the file offset of an unsubmitted SQE (-1: the file's current position). */
-    void setOffset(int index, long offset) {
-        sqes.set(JAVA_LONG, (long) (index & sqMask) * Uring.SQE_SIZE + Uring.SQE_OFF, offset);
     }
 
     /** Sets {@code optlen} (shared with file_index) of an unsubmitted SQE: a multishot RECV's total byte limit. */

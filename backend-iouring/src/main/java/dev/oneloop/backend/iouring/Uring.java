@@ -123,9 +123,9 @@ final class Uring {
     static final int SQE_BUFFER_SELECT = 1 << 5;
 
     static final byte OP_NOP = 0;
+    static final byte OP_POLL_ADD = 6;
     static final byte OP_ACCEPT = 13;
     static final byte OP_ASYNC_CANCEL = 14;
-    static final byte OP_READ = 22;
     static final byte OP_SEND = 26;
     static final byte OP_RECV = 27;
     static final byte OP_SEND_ZC = 47;
@@ -133,15 +133,19 @@ final class Uring {
     static String opName(int op) {
         return switch (op) {
             case OP_NOP -> "NOP";
+            case OP_POLL_ADD -> "POLL_ADD";
             case OP_ACCEPT -> "ACCEPT";
             case OP_ASYNC_CANCEL -> "ASYNC_CANCEL";
-            case OP_READ -> "READ";
             case OP_SEND -> "SEND";
             case OP_RECV -> "RECV";
             case OP_SEND_ZC -> "SEND_ZC";
             default -> "opcode " + op;
         };
     }
+
+    /** POLL_ADD: multishot flag in the SQE's len, events in its op flags. */
+    static final int POLL_ADD_MULTI = 1;
+    static final int POLLIN = 1;
 
     /** In the SQE's ioprio. */
     static final int ACCEPT_MULTISHOT = 1;
