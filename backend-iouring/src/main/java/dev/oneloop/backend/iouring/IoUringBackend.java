@@ -678,6 +678,9 @@ final class IoUringBackend implements Backend {
 
     /** Gives a buffer back to the kernel and lets one connection that starved for buffers try again. */
     private void recycle(int bid) {
+        if (closed) {
+            return; // a callback closed the whole backend: the buffer ring is gone
+        }
         ring.recycle(bid);
         buffersInUse--;
         while (starvedHead != null) {

@@ -75,6 +75,7 @@ final class Ring implements AutoCloseable {
     private final MemorySegment getEventsArg;
     private final MemorySegment timespec;
 
+    private boolean closed;
     private int sqTail;
     /** SQ index up to which the kernel consumed submissions. */
     private int sqSubmitted;
@@ -331,6 +332,9 @@ final class Ring implements AutoCloseable {
      * handed to the kernel (submit only, no waiting) and filling continues.
      */
     int prep(byte op, int sqeFlags, int ioprio, int fd, long addr, int len, int opFlags, long userData, int bufGroup) {
+        if (closed) {
+            throw new IllegalStateException("the ring is closed");
+        }
         if (sqTail - sqSubmitted == sqEntries) {
             fullSqFlushes++;
             submitPending();
@@ -516,6 +520,10 @@ final class Ring implements AutoCloseable {
     /** Unmaps the rings and closes the ring fd; the kernel cancels whatever is still in flight. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         unmap(sqes);
         unmap(sqRing);
         if (cqRing != sqRing) {

@@ -225,6 +225,51 @@ class IoUringRingTest {
         assertThat(handler.total()).isZero();
     }
 
+    @Test
+    void closingTheWholeBackendFromACallbackEndsThatPollSafely() throws Exception {
+        IoUringBackend backend = open(new BackendConfig(8, 256, 16), 64, 256);
+        Bytes handler = new Bytes(backend, true);
+        List<LoopbackClient> clients = connect(backend, handler, 2);
+        for (int connection : handler.accepted) {
+            backend.read(connection);
+        }
+        backend.poll(Backend.NO_WAIT, handler);
+        clients.get(0).send(new byte[] {1});
+        clients.get(1).send(new byte[] {2});
+        Thread.sleep(50); // both reads complete in the same enter
+        Backend.Handler closer = new Backend.Handler() {
+            @Override
+            public void onAccept(int listener, int connection) {
+            }
+
+            @Override
+            public void onAcceptError(int listener, IOException error) {
+            }
+
+            @Override
+            public void onRead(int connection, ByteBuffer data) {
+                backend.read(connection);
+                backend.close();
+            }
+
+            @Override
+            public void onEof(int connection) {
+            }
+
+            @Override
+            public void onWritten(int connection) {
+            }
+
+            @Override
+            public void onError(int connection, IOException error) {
+            }
+        };
+        assertThat(backend.poll(TimeUnit.SECONDS.toNanos(5), closer)).isEqualTo(1);
+        for (LoopbackClient client : clients) {
+            assertThat(client.awaitClosedByPeer(SOON)).isTrue();
+        }
+    }
+
     // ---- helpers
 
     private IoUringBackend open(BackendConfig config, int sq, int cq) throws IOException {
