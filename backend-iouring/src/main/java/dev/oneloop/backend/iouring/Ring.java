@@ -59,8 +59,6 @@ final class Ring implements AutoCloseable {
     private final MemorySegment sqRing;
     private final MemorySegment cqRing;
     private final MemorySegment sqes;
-    private final long sqRingSize;
-    private final long cqRingSize;
     private final long sqHeadOffset;
     private final long sqTailOffset;
     private final long sqFlagsOffset;
@@ -108,13 +106,9 @@ final class Ring implements AutoCloseable {
         long cqSize = cqes + (long) Uring.CQE_SIZE * cqEntries;
         try {
             if ((features & Uring.FEAT_SINGLE_MMAP) != 0) {
-                sqRingSize = Math.max(sqSize, cqSize);
-                cqRingSize = 0;
-                sqRing = mmap(sqRingSize, Uring.OFF_SQ_RING);
+                sqRing = mmap(Math.max(sqSize, cqSize), Uring.OFF_SQ_RING);
                 cqRing = sqRing;
             } else {
-                sqRingSize = sqSize;
-                cqRingSize = cqSize;
                 sqRing = mmap(sqSize, Uring.OFF_SQ_RING);
                 cqRing = mmap(cqSize, Uring.OFF_CQ_RING);
             }
@@ -375,10 +369,6 @@ final class Ring implements AutoCloseable {
     /** Sets {@code optlen} (shared with file_index) of an unsubmitted SQE: a multishot RECV's total byte limit. */
     void setOptlen(int index, int optlen) {
         sqes.set(JAVA_INT, (long) (index & sqMask) * Uring.SQE_SIZE + Uring.SQE_FILE_INDEX, optlen);
-    }
-
-    int pendingSubmissions() {
-        return sqTail - sqSubmitted;
     }
 
     /** Hands every filled SQE to the kernel without waiting for completions. */
