@@ -87,6 +87,11 @@ public final class Main implements Callable<Integer> {
             description = "Bytes read per receive (default: ${DEFAULT-VALUE}).")
     private int readBufferSize;
 
+    @Option(names = "--read-buffers", paramLabel = "N",
+            description = "Receive buffers of --read-buffer bytes shared by all connections on io_uring; 0 derives it "
+                    + "from --read-buffer (default: ${DEFAULT-VALUE}).")
+    private int readBufferCount;
+
     @Option(names = "--chunk-size", paramLabel = "SIZE", converter = SizeConverter.class,
             description = "Size of the pooled direct buffers outbound data is queued in (default: ${DEFAULT-VALUE}).")
     private int chunkSize;
@@ -134,7 +139,7 @@ public final class Main implements Callable<Integer> {
         ServerConfig config;
         try {
             config = new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog,
-                    shutdownTimeout, maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                    shutdownTimeout, maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -228,6 +233,7 @@ public final class Main implements Callable<Integer> {
                 case "--shutdown-timeout" -> Durations.format(d.shutdownTimeout());
                 case "--max-connections" -> Integer.toString(d.maxConnections());
                 case "--read-buffer" -> ByteSizes.format(d.readBufferSize());
+                case "--read-buffers" -> Integer.toString(d.readBufferCount());
                 case "--chunk-size" -> ByteSizes.format(d.chunkSize());
                 case "--accept-backoff" -> Durations.format(d.acceptBackoff());
                 case "--listen-backlog" -> Integer.toString(d.listenBacklog());

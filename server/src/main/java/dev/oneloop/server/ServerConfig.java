@@ -23,6 +23,8 @@ import java.time.Duration;
  * @param acceptBackoff    pause before accepting again after an accept error such as EMFILE
  *                         (default 100 ms)
  * @param listenBacklog    length of the listener's queue of not yet accepted connections (default 1024)
+ * @param readBufferCount  receive buffers shared by all connections on io_uring (its provided-buffer
+ *                         ring); 0 derives it from the read buffer size (the default, 512 of 16 KiB)
  */
 public record ServerConfig(
         String bindAddress,
@@ -36,13 +38,14 @@ public record ServerConfig(
         int readBufferSize,
         int chunkSize,
         Duration acceptBackoff,
-        int listenBacklog) {
+        int listenBacklog,
+        int readBufferCount) {
 
     public static final ServerConfig DEFAULTS = new ServerConfig(
             "127.0.0.1", 9000, Duration.ofSeconds(5),
             1 << 20, 256 << 10, 4 << 20,
             Duration.ofSeconds(2), 10_000, 16 << 10, 16 << 10,
-            Duration.ofMillis(100), 1024);
+            Duration.ofMillis(100), 1024, 0);
 
     public ServerConfig {
         if (bindAddress == null || bindAddress.isBlank()) {
@@ -73,6 +76,10 @@ public record ServerConfig(
         if (chunkSize < 64) {
             throw new IllegalArgumentException("chunk size must be at least 64 bytes: " + chunkSize);
         }
+        if (readBufferCount < 0 || readBufferCount > BackendConfig.MAX_READ_BUFFER_COUNT) {
+            throw new IllegalArgumentException(
+                    "read buffers must be in [1, " + BackendConfig.MAX_READ_BUFFER_COUNT + "], or 0 for the default: " + readBufferCount);
+        }
         if (listenBacklog < 1) {
             throw new IllegalArgumentException("listen backlog must be positive: " + listenBacklog);
         }
@@ -86,57 +93,63 @@ public record ServerConfig(
 
     /** What to open the backend with: room for every connection plus the listener. */
     public BackendConfig backendConfig() {
-        return new BackendConfig(maxConnections + 1, readBufferSize);
+        return readBufferCount == 0 ? new BackendConfig(maxConnections + 1, readBufferSize)
+                : new BackendConfig(maxConnections + 1, readBufferSize, readBufferCount);
     }
 
     public ServerConfig withBindAddress(String value) {
         return new ServerConfig(value, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(bindAddress, value, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
     }
 
     public ServerConfig withStatusInterval(Duration value) {
         return new ServerConfig(bindAddress, port, value, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
     }
 
     /** Sets both watermarks and the hard limit together, since each bounds the others. */
     public ServerConfig withBacklogLimits(int high, int low, int max) {
         return new ServerConfig(bindAddress, port, statusInterval, high, low, max, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
     }
 
     public ServerConfig withShutdownTimeout(Duration value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, value,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
     }
 
     public ServerConfig withMaxConnections(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                value, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                value, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
     }
 
     public ServerConfig withReadBufferSize(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, value, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, value, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
     }
 
     public ServerConfig withChunkSize(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, value, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, value, acceptBackoff, listenBacklog, readBufferCount);
     }
 
     public ServerConfig withAcceptBackoff(Duration value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, value, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, value, listenBacklog, readBufferCount);
     }
 
     public ServerConfig withListenBacklog(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, value);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, value, readBufferCount);
+    }
+
+    public ServerConfig withReadBufferCount(int value) {
+        return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, value);
     }
 }

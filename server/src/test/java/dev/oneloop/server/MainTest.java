@@ -67,17 +67,18 @@ class MainTest {
                 .contains("unknown backend 'nosuch'").contains(names);
     }
 
-    @Test
-    void rejectsAKnownButUnavailableBackendWithItsCauseAndExitCode2() throws Exception {
-        assumeTrue(Backends.providers().stream().anyMatch(p -> p.name().equals("iouring-netty")), "the iouring-netty provider is not on the class path");
-        // The io_uring provider's switch for trying the failure path where io_uring works.
-        Result result = run(ServerProcess.command(List.of("-Dbackend=iouring-netty", "-Doneloop.iouring-netty.forceUnavailable=true"),
+    @ParameterizedTest
+    @ValueSource(strings = {"iouring", "iouring-netty"})
+    void rejectsAKnownButUnavailableBackendWithItsCauseAndExitCode2(String backend) throws Exception {
+        assumeTrue(Backends.providers().stream().anyMatch(p -> p.name().equals(backend)), "the " + backend + " provider is not on the class path");
+        // The io_uring providers' switch for trying the failure path where io_uring works.
+        Result result = run(ServerProcess.command(List.of("-Dbackend=" + backend, "-Doneloop." + backend + ".forceUnavailable=true"),
                 List.of("--port", "0")));
 
         assertThat(result.exitCode()).isEqualTo(2);
         assertThat(result.stdout()).isEmpty();
         assertThat(result.stderr().lines().toList()).singleElement().asString()
-                .startsWith("echo-server: ").contains("backend 'iouring-netty' is not available").contains("forceUnavailable");
+                .startsWith("echo-server: ").contains("backend '" + backend + "' is not available").contains("forceUnavailable");
     }
 
     @Test

@@ -42,7 +42,7 @@ public class BroadcastBenchmark {
     private static final byte[] PREFIX = "Server status: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SUFFIX = " active connections\n".getBytes(StandardCharsets.US_ASCII);
 
-    @Param({"nio", "epoll", "iouring-netty"})
+    @Param({"nio", "epoll", "iouring", "iouring-netty"})
     public String backend;
 
     @Param({"100", "1000"})

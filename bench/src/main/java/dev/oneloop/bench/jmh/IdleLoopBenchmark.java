@@ -76,7 +76,7 @@ public class IdleLoopBenchmark {
         }
     };
 
-    @Param({"nio", "epoll", "iouring-netty"})
+    @Param({"nio", "epoll", "iouring", "iouring-netty"})
     public String backend;
 
     /** Opened by the benchmark thread (JMH runs a thread-scoped state's fixtures on it): its loop thread. */

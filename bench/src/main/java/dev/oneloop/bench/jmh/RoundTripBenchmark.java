@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms512m", "-Xmx512m"})
 public class RoundTripBenchmark {
 
-    @Param({"nio", "epoll", "iouring-netty"})
+    @Param({"nio", "epoll", "iouring", "iouring-netty"})
     public String backend;
 
     @Param({"64", "1024", "16384"})

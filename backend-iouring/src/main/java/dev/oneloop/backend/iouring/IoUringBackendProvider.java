@@ -1,0 +1,86 @@
+package dev.oneloop.backend.iouring;
+
+import dev.oneloop.backend.Backend;
+import dev.oneloop.backend.BackendConfig;
+import dev.oneloop.backend.BackendProvider;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Provides {@link IoUringBackend} as {@code iouring}. Availability is computed once per JVM: a
+ * known architecture, FFM downcalls linkable (native access), {@code io_uring_setup} permitted
+ * (EPERM, ENOMEM and ENOSYS explained), and every opcode the backend submits reported by
+ * {@code IORING_REGISTER_PROBE}. A failure is reported, never thrown.
+ *
+ * <p>{@value #FORCE_UNAVAILABLE_PROPERTY}{@code =true} makes it unavailable, so that the fallback of
+ * {@code -Dbackend=auto} can be tried on a machine where io_uring works.
+ */
+public final class IoUringBackendProvider implements BackendProvider {
+
+    public static final String NAME = "iouring";
+    public static final String FORCE_UNAVAILABLE_PROPERTY = "oneloop.iouring.forceUnavailable";
+
+    private final Throwable unavailabilityCause;
+
+    public IoUringBackendProvider() {
+        unavailabilityCause = Boolean.getBoolean(FORCE_UNAVAILABLE_PROPERTY)
+                ? new UnsupportedOperationException("io_uring disabled with -D" + FORCE_UNAVAILABLE_PROPERTY + "=true")
+                : Probe.CAUSE;
+    }
+
+    /** The probe, run once, when first needed. */
+    private static final class Probe {
+        static final Throwable CAUSE = probe();
+    }
+
+    private static Throwable probe() {
+        String arch = Uring.unsupportedArchitecture();
+        if (arch != null) {
+            return new UnsupportedOperationException(arch);
+        }
+        MemorySegment errno;
+        try (Arena arena = Arena.ofConfined()) {
+            try {
+                errno = Libc.newErrnoSegment(arena);
+                Libc.SYSCALL2.type(); // links libc (fails without native access)
+            } catch (LinkageError | RuntimeException e) {
+                return new UnsupportedOperationException("FFM downcalls to libc are not available: " + e, e);
+            }
+            try (Ring ring = Ring.open(8, 16, errno, arena)) {
+                int missing = ring.missingOp(Ring.REQUIRED_OPS, arena);
+                if (missing >= 0) {
+                    return new UnsupportedOperationException("this kernel's io_uring lacks IORING_OP_" + Uring.opName(missing));
+                }
+            } catch (IOException e) {
+                return e;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            return e;
+        }
+        return null;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean isAvailable() {
+        return unavailabilityCause == null;
+    }
+
+    @Override
+    public Throwable unavailabilityCause() {
+        return unavailabilityCause;
+    }
+
+    @Override
+    public Backend open(BackendConfig config) throws IOException {
+        if (unavailabilityCause != null) {
+            throw new IOException("io_uring is not available", unavailabilityCause);
+        }
+        return new IoUringBackend(config);
+    }
+}
