@@ -151,6 +151,7 @@ public final class EchoServer {
         listener = handle;
         boundAddress = bound;
         stats.address(hostAndPort(bound));
+        registerMBean();
         LOG.atInfo().addKeyValue("address", hostAndPort(bound)).addKeyValue("backend", backend.name()).log("listening");
         return bound;
     }
@@ -190,7 +191,6 @@ public final class EchoServer {
             throw new IllegalStateException("run() may be called once");
         }
         started = true;
-        registerMBean();
         try {
             long interval = config.statusInterval().toNanos();
             long broadcastTimer = timers.scheduleAtFixedRate(loop.now() + interval, interval, broadcastTask);
