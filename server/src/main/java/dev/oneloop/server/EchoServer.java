@@ -48,6 +48,12 @@ public final class EchoServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(EchoServer.class);
 
+    static {
+        // Loaded now rather than at the first close: under EMFILE a class can no longer be read from
+        // a directory on the class path, and closing connections is how the server gets out of it.
+        CloseReason.values();
+    }
+
     /** Free outbound chunks kept for reuse at most; a burst beyond it is left to the garbage collector. */
     private static final long MAX_POOLED_BYTES = 64L << 20;
     /** Connection arrays start this large and double when a backend hands out a higher slot. */
