@@ -3,6 +3,9 @@ module dev.oneloop.server {
     requires transitive dev.oneloop.backend;
     requires info.picocli;
     requires ch.qos.logback.classic;
+    // Flight Recorder events and the JMX MBean.
+    requires jdk.jfr;
+    requires java.management;
 
     exports dev.oneloop.server;
     // picocli fills Main's option fields reflectively.

@@ -2,13 +2,18 @@ package dev.oneloop.server;
 
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.Handles;
+import dev.oneloop.server.ServerStats.Counter;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.function.LongSupplier;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,10 +38,21 @@ import org.slf4j.LoggerFactory;
  * <p>Stopping closes the listener, stops reading, lets pending output drain for at most
  * {@link ServerConfig#shutdownTimeout()}, then closes every connection. The backend stays open: its
  * owner closes it.
+ *
+ * <p>What it does can be watched without slowing it ({@link Observability}): its counters as an
+ * {@link EchoServerMXBean} and, while a Flight Recorder recording runs, {@code oneloop.*} events
+ * (loop turns above a threshold, connections opened and closed with the reason, status broadcasts,
+ * accept paused and resumed).
  */
 public final class EchoServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(EchoServer.class);
+
+    static {
+        // Loaded now rather than at the first close: under EMFILE a class can no longer be read from
+        // a directory on the class path, and closing connections is how the server gets out of it.
+        CloseReason.values();
+    }
 
     /** Free outbound chunks kept for reuse at most; a burst beyond it is left to the garbage collector. */
     private static final long MAX_POOLED_BYTES = 64L << 20;
@@ -60,6 +76,9 @@ public final class EchoServer {
 
     private final Backend backend;
     private final ServerConfig config;
+    private final Observability observability;
+    private final ServerStats stats;
+    private ObjectName registeredName;
     private final Loop loop;
     private final Timers timers;
     private final ChunkPool chunks;
@@ -78,6 +97,7 @@ public final class EchoServer {
     private volatile InetSocketAddress boundAddress;
     private long acceptRetryTimer = Timers.NONE;
     private boolean acceptFailing;
+    private long acceptPausedAt;
     private boolean started;
     private boolean stopping;
 
@@ -90,9 +110,20 @@ public final class EchoServer {
      * @param nanoClock monotonic nanoseconds for the timers, {@code System::nanoTime} in production
      */
     public EchoServer(Backend backend, ServerConfig config, LongSupplier nanoClock) {
+        this(backend, config, Observability.DEFAULTS, nanoClock);
+    }
+
+    /**
+     * @param backend   opened on the thread that will call {@link #bind()} and {@link #run()}
+     * @param nanoClock monotonic nanoseconds for the timers, {@code System::nanoTime} in production
+     */
+    public EchoServer(Backend backend, ServerConfig config, Observability observability, LongSupplier nanoClock) {
         this.backend = backend;
         this.config = config;
+        this.observability = observability;
+        this.stats = new ServerStats(backend.name());
         this.loop = new Loop(backend, nanoClock);
+        loop.recordTurnsAbove(observability.turnEventThreshold());
         this.timers = loop.timers();
         this.chunks = new ChunkPool(config.chunkSize(), (int) Math.max(1, MAX_POOLED_BYTES / config.chunkSize()));
         int slots = Math.min(config.maxConnections() + 1, INITIAL_SLOTS);
@@ -125,6 +156,8 @@ public final class EchoServer {
         backend.accept(handle);
         listener = handle;
         boundAddress = bound;
+        stats.address(hostAndPort(bound));
+        registerMBean();
         LOG.atInfo().addKeyValue("address", hostAndPort(bound)).addKeyValue("backend", backend.name()).log("listening");
         return bound;
     }
@@ -145,6 +178,11 @@ public final class EchoServer {
         return publishedActiveCount;
     }
 
+    /** The server's counters, as JMX shows them. Any thread. */
+    public EchoServerMXBean stats() {
+        return stats;
+    }
+
     /**
      * Serves until {@link #requestStop()}, then shuts down gracefully (see the class comment) and
      * returns. Loop thread; call once, after {@link #bind()}.
@@ -159,11 +197,52 @@ public final class EchoServer {
             throw new IllegalStateException("run() may be called once");
         }
         started = true;
-        long interval = config.statusInterval().toNanos();
-        long broadcastTimer = timers.scheduleAtFixedRate(loop.now() + interval, interval, broadcastTask);
-        loop.run(events);
-        timers.cancel(broadcastTimer);
-        shutDown();
+        try {
+            long interval = config.statusInterval().toNanos();
+            long broadcastTimer = timers.scheduleAtFixedRate(loop.now() + interval, interval, broadcastTask);
+            loop.run(events);
+            timers.cancel(broadcastTimer);
+            shutDown();
+        } finally {
+            unregisterMBean();
+        }
+    }
+
+    /** The JMX name of this server: {@code dev.oneloop:type=EchoServer,backend=NAME,port=PORT}. Package-private for testing. */
+    ObjectName objectName() {
+        try {
+            return new ObjectName("dev.oneloop:type=EchoServer,backend=" + ObjectName.quote(backend.name())
+                    + ",port=" + (boundAddress == null ? 0 : boundAddress.getPort()));
+        } catch (JMException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void registerMBean() {
+        if (!observability.jmx()) {
+            return;
+        }
+        ObjectName name = objectName();
+        try {
+            ManagementFactory.getPlatformMBeanServer().registerMBean(stats, name);
+            registeredName = name;
+        } catch (JMException e) {
+            // Another server of this JVM on the same port and backend (one bound to ::1, one to 127.0.0.1).
+            LOG.atWarn().addKeyValue("name", name).addKeyValue("error", e.toString()).log("JMX registration failed; serving without it");
+        }
+    }
+
+    private void unregisterMBean() {
+        if (registeredName == null) {
+            return;
+        }
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        try {
+            server.unregisterMBean(registeredName);
+        } catch (JMException e) {
+            LOG.atDebug().addKeyValue("name", registeredName).addKeyValue("error", e.toString()).log("JMX unregistration failed");
+        }
+        registeredName = null;
     }
 
     /** Asks {@link #run()} to stop accepting, flush and return. Any thread, any number of times. */
@@ -180,7 +259,7 @@ public final class EchoServer {
                 .addKeyValue("timeout", config.shutdownTimeout()).log("stopping: listener closed, flushing pending output");
         for (int i = activeCount - 1; i >= 0; i--) {
             if (active[i].out.isEmpty()) {
-                closeConnection(active[i]);
+                closeConnection(active[i], CloseReason.SHUTDOWN, null);
             }
         }
         if (activeCount > 0) {
@@ -198,7 +277,7 @@ public final class EchoServer {
         LOG.atInfo().addKeyValue("connections", activeCount).addKeyValue("droppedBytes", pendingBytes())
                 .addKeyValue("timeout", config.shutdownTimeout()).log("shutdown timeout: closing connections with output pending");
         while (activeCount > 0) {
-            closeConnection(active[activeCount - 1]);
+            closeConnection(active[activeCount - 1], CloseReason.SHUTDOWN_TIMEOUT, null);
         }
     }
 
@@ -211,14 +290,30 @@ public final class EchoServer {
     }
 
     private void broadcastStatus(long now) {
+        long start = System.nanoTime();
+        int connections = activeCount;
+        long dropped = stats.get(Counter.LINES_DROPPED);
         statusLine.format(activeCount);
         // Backwards, because closing a connection moves the last one into its place.
         for (int i = activeCount - 1; i >= 0; i--) {
             Connection c = active[i];
             c.out.append(statusLine.bytes(), 0, statusLine.length());
+            stats.add(Counter.PENDING_BYTES, statusLine.length());
             if (withinBacklogLimit(c)) {
                 startWrite(c);
+            } else {
+                stats.increment(Counter.LINES_DROPPED);
             }
+        }
+        long droppedNow = stats.get(Counter.LINES_DROPPED) - dropped;
+        stats.increment(Counter.BROADCASTS);
+        stats.add(Counter.LINES_QUEUED, connections - droppedNow);
+        if (ServerEvents.statusBroadcastEnabled()) {
+            ServerEvents.StatusBroadcast event = new ServerEvents.StatusBroadcast();
+            event.connections = connections;
+            event.tickToLastWrite = System.nanoTime() - start;
+            event.closedOverBacklog = (int) droppedNow;
+            event.commit();
         }
     }
 
@@ -243,9 +338,10 @@ public final class EchoServer {
             return true;
         }
         closedOverLimitTotal++;
+        stats.increment(Counter.CLOSED_OVER_BACKLOG);
         LOG.atWarn().addKeyValue("conn", Handles.toString(c.handle)).addKeyValue("backlogBytes", c.out.size())
                 .addKeyValue("limit", config.maxBacklog()).log("closing connection: outbound backlog over the limit (client not reading)");
-        closeConnection(c);
+        closeConnection(c, CloseReason.BACKLOG_LIMIT, null);
         return false;
     }
 
@@ -277,21 +373,53 @@ public final class EchoServer {
         }
         c.index = activeCount;
         active[activeCount++] = c;
-        publishedActiveCount = activeCount;
+        publishActiveCount();
         acceptedTotal++;
+        stats.increment(Counter.ACCEPTED);
+        if (ServerEvents.connectionOpenedEnabled()) {
+            ServerEvents.ConnectionOpened event = new ServerEvents.ConnectionOpened();
+            event.connection = Handles.toString(handle);
+            event.activeConnections = activeCount;
+            event.commit();
+        }
         armRead(c);
     }
 
-    private void closeConnection(Connection c) {
-        backend.close(c.handle);
+    private void closeConnection(Connection c, CloseReason reason, IOException error) {
+        long dropped = c.out.size();
+        int handle = c.handle;
+        backend.close(handle);
         c.out.clear();
+        stats.add(Counter.PENDING_BYTES, -dropped);
         c.handle = Handles.NONE;
         c.reading = false;
         Connection last = active[--activeCount];
         active[c.index] = last;
         last.index = c.index;
         active[activeCount] = null;
+        publishActiveCount();
+        closed(handle, reason, error, dropped);
+    }
+
+    /** Counts and records a connection's end; also for one refused at accept, which never became a {@link Connection}. */
+    private void closed(int handle, CloseReason reason, IOException error, long droppedBytes) {
+        if (reason == CloseReason.PEER_EOF || reason == CloseReason.ERROR) {
+            stats.increment(Counter.CLOSED_BY_PEER);
+        }
+        if (ServerEvents.connectionClosedEnabled()) {
+            ServerEvents.ConnectionClosed event = new ServerEvents.ConnectionClosed();
+            event.connection = Handles.toString(handle);
+            event.reason = reason.label();
+            event.error = error == null ? null : error.getMessage();
+            event.droppedBytes = droppedBytes;
+            event.activeConnections = activeCount;
+            event.commit();
+        }
+    }
+
+    private void publishActiveCount() {
         publishedActiveCount = activeCount;
+        stats.activeConnections(activeCount);
     }
 
     /** Backend callbacks; kept off the public API of the server. */
@@ -302,10 +430,18 @@ public final class EchoServer {
             if (acceptFailing) {
                 acceptFailing = false;
                 LOG.atInfo().addKeyValue("connections", activeCount).log("accepting again");
+                if (ServerEvents.acceptResumedEnabled()) {
+                    ServerEvents.AcceptResumed event = new ServerEvents.AcceptResumed();
+                    event.pausedFor = System.nanoTime() - acceptPausedAt;
+                    event.activeConnections = activeCount;
+                    event.commit();
+                }
             }
             if (stopping || activeCount >= config.maxConnections()) {
                 backend.close(connection);
                 refusedTotal++;
+                stats.increment(Counter.REFUSED);
+                closed(connection, stopping ? CloseReason.REFUSED_STOPPING : CloseReason.REFUSED_MAX_CONNECTIONS, null, 0);
                 if (LOG.isDebugEnabled()) {
                     LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("connections", activeCount)
                             .addKeyValue("reason", stopping ? "stopping" : "max connections").log("connection refused");
@@ -326,6 +462,14 @@ public final class EchoServer {
             // Once per failing streak at WARN: under EMFILE this fires at every retry.
             if (!acceptFailing) {
                 acceptFailing = true;
+                acceptPausedAt = System.nanoTime();
+                stats.increment(Counter.ACCEPT_PAUSES);
+                if (ServerEvents.acceptPausedEnabled()) {
+                    ServerEvents.AcceptPaused event = new ServerEvents.AcceptPaused();
+                    event.error = error.getMessage();
+                    event.activeConnections = activeCount;
+                    event.commit();
+                }
                 LOG.atWarn().addKeyValue("error", error.getMessage()).addKeyValue("connections", activeCount)
                         .addKeyValue("retryIn", config.acceptBackoff()).log("accept failed; pausing accepts");
             } else if (LOG.isDebugEnabled()) {
@@ -343,7 +487,11 @@ public final class EchoServer {
                 return;
             }
             c.reading = false;
+            int received = data.remaining();
             c.out.append(data);
+            stats.add(Counter.BYTES_IN, received);
+            stats.add(Counter.PENDING_BYTES, received);
+            stats.increment(Counter.MESSAGES);
             if (!withinBacklogLimit(c)) {
                 return;
             }
@@ -371,7 +519,7 @@ public final class EchoServer {
                 if (LOG.isDebugEnabled()) {
                     LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).log("closed after peer's half-close");
                 }
-                closeConnection(c);
+                closeConnection(c, CloseReason.PEER_EOF, null);
             }
         }
 
@@ -381,14 +529,18 @@ public final class EchoServer {
             if (c == null) {
                 return;
             }
+            long queued = c.out.size();
             c.out.headWritten();
+            long written = queued - c.out.size();
+            stats.add(Counter.BYTES_OUT, written);
+            stats.add(Counter.PENDING_BYTES, -written);
             if (c.out.isEmpty()) {
                 if (c.eof || stopping) {
                     if (LOG.isDebugEnabled()) {
                         LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("eof", c.eof)
                                 .log("closed after flushing");
                     }
-                    closeConnection(c);
+                    closeConnection(c, c.eof ? CloseReason.PEER_EOF : CloseReason.SHUTDOWN, null);
                     return;
                 }
             } else {
@@ -413,7 +565,7 @@ public final class EchoServer {
                 LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("error", error.getMessage())
                         .addKeyValue("droppedBytes", c.out.size()).log("connection failed; dropped");
             }
-            closeConnection(c);
+            closeConnection(c, CloseReason.ERROR, error);
         }
     }
 }

@@ -21,8 +21,8 @@ public final class EchoServerThread implements AutoCloseable {
     private volatile Throwable failure;
     private EchoServer server;
 
-    private EchoServerThread(String backendName, ServerConfig config) {
-        thread = new Thread(() -> serve(backendName, config), "oneloop-" + backendName);
+    private EchoServerThread(String backendName, ServerConfig config, Observability observability) {
+        thread = new Thread(() -> serve(backendName, config, observability), "oneloop-" + backendName);
     }
 
     /**
@@ -33,7 +33,13 @@ public final class EchoServerThread implements AutoCloseable {
      * @throws IOException               if the server could not bind
      */
     public static EchoServerThread start(String backendName, ServerConfig config) throws BackendSelectionException, IOException {
-        EchoServerThread started = new EchoServerThread(backendName, config);
+        return start(backendName, config, Observability.DEFAULTS);
+    }
+
+    /** {@link #start(String, ServerConfig)} with how the server can be watched. */
+    public static EchoServerThread start(String backendName, ServerConfig config, Observability observability)
+            throws BackendSelectionException, IOException {
+        EchoServerThread started = new EchoServerThread(backendName, config, observability);
         started.thread.start();
         try {
             started.server = started.bound.get();
@@ -52,7 +58,7 @@ public final class EchoServerThread implements AutoCloseable {
         }
     }
 
-    private void serve(String backendName, ServerConfig config) {
+    private void serve(String backendName, ServerConfig config, Observability observability) {
         Backend backend;
         try {
             backend = Backends.open(backendName, config.backendConfig());
@@ -61,7 +67,7 @@ public final class EchoServerThread implements AutoCloseable {
             return;
         }
         try (backend) {
-            EchoServer echo = new EchoServer(backend, config, System::nanoTime);
+            EchoServer echo = new EchoServer(backend, config, observability, System::nanoTime);
             echo.bind();
             bound.complete(echo);
             echo.run();

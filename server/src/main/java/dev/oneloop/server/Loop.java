@@ -2,6 +2,8 @@ package dev.oneloop.server;
 
 import dev.oneloop.backend.Backend;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
@@ -12,12 +14,18 @@ import java.util.function.LongSupplier;
  *
  * <p>Everything runs on the thread that drives {@link #turn} or {@link #run}, the thread that opened
  * the backend; only {@link #requestStop()} may be called from elsewhere.
+ *
+ * <p>While a Flight Recorder recording has the {@code oneloop.LoopTurn} event enabled, a turn whose
+ * busy time reaches {@link #recordTurnsAbove the threshold} is recorded (time waiting in {@code poll},
+ * time busy, callbacks, timers run). Without a recording a turn only checks that the event is off.
  */
 public final class Loop {
 
     private final Backend backend;
     private final LongSupplier nanoClock;
     private final Timers timers = new Timers(16);
+    private final TimedHandler timedHandler = new TimedHandler();
+    private long turnEventThresholdNanos = Long.MAX_VALUE;
     private volatile boolean stopRequested;
 
     /**
@@ -41,12 +49,50 @@ public final class Loop {
         return nanoClock.getAsLong();
     }
 
+    /**
+     * Records a {@code oneloop.LoopTurn} Flight Recorder event for each turn busy for at least
+     * {@code threshold} while a recording enables that event; {@code null} never records one.
+     */
+    public void recordTurnsAbove(Duration threshold) {
+        turnEventThresholdNanos = threshold == null ? Long.MAX_VALUE : Math.max(0, threshold.toNanos());
+    }
+
     /** One turn: waits for I/O until the next timer's deadline, delivers it to {@code handler}, runs the due timers. */
     public void turn(Backend.Handler handler) throws IOException {
+        if (turnEventThresholdNanos != Long.MAX_VALUE && ServerEvents.loopTurnEnabled()) {
+            recordedTurn(handler);
+            return;
+        }
         long wait = timers.nanosUntilNext(nanoClock.getAsLong());
         backend.poll(wait < 0 ? Backend.WAIT_FOREVER : wait, handler);
         if (!timers.isEmpty()) {
             timers.runDue(nanoClock.getAsLong());
+        }
+    }
+
+    /** {@link #turn} timed for the {@code oneloop.LoopTurn} event; an event is created only when it is recorded. */
+    private void recordedTurn(Backend.Handler handler) throws IOException {
+        long wait = timers.nanosUntilNext(nanoClock.getAsLong());
+        timedHandler.start(handler);
+        long start = System.nanoTime();
+        int callbacks;
+        try {
+            callbacks = backend.poll(wait < 0 ? Backend.WAIT_FOREVER : wait, timedHandler);
+        } finally {
+            timedHandler.delegate = null;
+        }
+        long polled = System.nanoTime();
+        int timersRun = timers.isEmpty() ? 0 : timers.runDue(nanoClock.getAsLong());
+        long end = System.nanoTime();
+        long busyFrom = timedHandler.called ? timedHandler.firstCallback : polled;
+        if (end - busyFrom >= turnEventThresholdNanos) {
+            ServerEvents.LoopTurn event = new ServerEvents.LoopTurn();
+            event.backend = backend.name();
+            event.waiting = busyFrom - start;
+            event.busy = end - busyFrom;
+            event.callbacks = callbacks;
+            event.timersRun = timersRun;
+            event.commit();
         }
     }
 
@@ -65,5 +111,60 @@ public final class Loop {
 
     public boolean stopRequested() {
         return stopRequested;
+    }
+
+    /** Passes callbacks on, noting when the first one of a turn came. */
+    private static final class TimedHandler implements Backend.Handler {
+        Backend.Handler delegate;
+        boolean called;
+        long firstCallback;
+
+        void start(Backend.Handler handler) {
+            delegate = handler;
+            called = false;
+        }
+
+        private void called() {
+            if (!called) {
+                called = true;
+                firstCallback = System.nanoTime();
+            }
+        }
+
+        @Override
+        public void onAccept(int listener, int connection) {
+            called();
+            delegate.onAccept(listener, connection);
+        }
+
+        @Override
+        public void onAcceptError(int listener, IOException error) {
+            called();
+            delegate.onAcceptError(listener, error);
+        }
+
+        @Override
+        public void onRead(int connection, ByteBuffer data) {
+            called();
+            delegate.onRead(connection, data);
+        }
+
+        @Override
+        public void onEof(int connection) {
+            called();
+            delegate.onEof(connection);
+        }
+
+        @Override
+        public void onWritten(int connection) {
+            called();
+            delegate.onWritten(connection);
+        }
+
+        @Override
+        public void onError(int connection, IOException error) {
+            called();
+            delegate.onError(connection, error);
+        }
     }
 }

@@ -11,6 +11,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -40,6 +43,12 @@ import picocli.CommandLine.Spec;
             "",
             "The I/O backend is chosen with a system property, -Dbackend=nio|epoll|iouring|iouring-netty|auto (default auto: "
                     + "iouring, then epoll, then nio), e.g.: java -Dbackend=nio -jar echo-server.jar --port 9000",
+            "",
+            "Observability: the counters are a JMX MBean, dev.oneloop:type=EchoServer,backend=NAME,port=PORT (jconsole, "
+                    + "jcmd). Flight Recorder events (category oneloop: LoopTurn, ConnectionOpened, ConnectionClosed, "
+                    + "StatusBroadcast, AcceptPaused, AcceptResumed) are recorded while a recording runs, e.g. "
+                    + "java -XX:StartFlightRecording:filename=oneloop.jfr -jar echo-server.jar, then "
+                    + "jfr print --events 'oneloop.*' oneloop.jfr.",
             "",
             "SIGTERM or SIGINT stops accepting and reading, flushes pending output for at most --shutdown-timeout, "
                     + "closes every connection and exits with code 0.",
@@ -104,6 +113,15 @@ public final class Main implements Callable<Integer> {
             description = "Queue length for connections not yet accepted (default: ${DEFAULT-VALUE}).")
     private int listenBacklog;
 
+    @Option(names = "--turn-event-threshold", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "While a Flight Recorder recording runs, record a oneloop.LoopTurn event for each loop turn busy "
+                    + "this long or longer; 0ms records every turn (default: ${DEFAULT-VALUE}).")
+    private Duration turnEventThreshold;
+
+    @Option(names = "--jmx", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Register the server's counters as a JMX MBean; --no-jmx does not (default: on).")
+    private boolean jmx;
+
     @Option(names = "--log-level", paramLabel = "LEVEL",
             description = "Level of the server's logs on stderr: ERROR, WARN, INFO, DEBUG or TRACE (default: ${DEFAULT-VALUE}). "
                     + "Nothing is logged per message at INFO; DEBUG logs every connection. Libraries stay at INFO.")
@@ -143,6 +161,12 @@ public final class Main implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
+        Observability observability;
+        try {
+            observability = new Observability(turnEventThreshold, jmx);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         PrintWriter err = spec.commandLine().getErr();
         Backend backend;
         try {
@@ -155,7 +179,7 @@ public final class Main implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicInteger exitCode = new AtomicInteger(CommandLine.ExitCode.OK);
         try (backend) {
-            EchoServer server = new EchoServer(backend, config, System::nanoTime);
+            EchoServer server = new EchoServer(backend, config, observability, System::nanoTime);
             InetSocketAddress address;
             try {
                 address = server.bind();
@@ -196,7 +220,27 @@ public final class Main implements Callable<Integer> {
             done = false;
         }
         System.out.flush();
+        finishRecordings();
         Runtime.getRuntime().halt(done ? exitCode.get() : CommandLine.ExitCode.SOFTWARE);
+    }
+
+    /**
+     * halt() skips the JVM's other shutdown hooks, Flight Recorder's among them: a recording started
+     * with -XX:StartFlightRecording:filename=... is written here instead, as JFR would at exit.
+     */
+    private static void finishRecordings() {
+        if (!FlightRecorder.isInitialized()) {
+            return;
+        }
+        for (Recording recording : FlightRecorder.getFlightRecorder().getRecordings()) {
+            if (recording.getState() == RecordingState.RUNNING && recording.getDestination() != null) {
+                try {
+                    recording.stop();
+                } catch (IllegalStateException e) {
+                    // Flight Recorder's own hook stopped it first.
+                }
+            }
+        }
     }
 
     /**
@@ -237,6 +281,7 @@ public final class Main implements Callable<Integer> {
                 case "--chunk-size" -> ByteSizes.format(d.chunkSize());
                 case "--accept-backoff" -> Durations.format(d.acceptBackoff());
                 case "--listen-backlog" -> Integer.toString(d.listenBacklog());
+                case "--turn-event-threshold" -> Durations.format(Observability.DEFAULTS.turnEventThreshold());
                 case "--log-level" -> Level.INFO.name();
                 default -> null;
             };

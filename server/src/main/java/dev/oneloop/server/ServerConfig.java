@@ -91,10 +91,14 @@ public record ServerConfig(
         }
     }
 
-    /** What to open the backend with: room for every connection plus the listener. */
+    /**
+     * What to open the backend with: room for the listener, every connection, and one more, so that
+     * the connection beyond {@link #maxConnections()} reaches the server to be refused (closed at once
+     * and counted) instead of failing acceptance in the backend.
+     */
     public BackendConfig backendConfig() {
-        return readBufferCount == 0 ? new BackendConfig(maxConnections + 1, readBufferSize)
-                : new BackendConfig(maxConnections + 1, readBufferSize, readBufferCount);
+        return readBufferCount == 0 ? new BackendConfig(maxConnections + 2, readBufferSize)
+                : new BackendConfig(maxConnections + 2, readBufferSize, readBufferCount);
     }
 
     public ServerConfig withBindAddress(String value) {

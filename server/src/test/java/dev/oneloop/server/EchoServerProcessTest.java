@@ -9,8 +9,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,6 +70,45 @@ class EchoServerProcessTest {
             assertThat(server.stderrText()).contains("accepting again");
             assertThat(Clients.roundTrip(first, "still here")).isPositive();
         }
+    }
+
+    /**
+     * The recording a user starts with {@code -XX:StartFlightRecording} holds the accept pause and
+     * resume around {@code EMFILE}, and is written when SIGTERM stops the server. One backend is
+     * enough: the events come from the server, the same code on every backend.
+     */
+    @Test
+    void aFlightRecordingShowsAcceptPausedAndResumedAndIsWrittenOnSigterm() throws Exception {
+        String backend = TestBackends.names().findFirst().orElseThrow();
+        TestBackends.assumeUsable(backend);
+        Path file = workDir.resolve("oneloop.jfr");
+        try (ServerProcess server = ServerProcess.start(backend,
+                List.of("-XX:StartFlightRecording:filename=" + file), 128, workDir, "--status-interval", "200ms");
+             Socket first = Clients.connect(server.address)) {
+            assertThat(Clients.roundTrip(first, "before the flood")).isPositive();
+            List<Socket> flood = new ArrayList<>();
+            try {
+                for (int i = 0; i < 200; i++) {
+                    flood.add(Clients.connect(server.address));
+                }
+                await().atMost(Duration.ofSeconds(10)).until(() -> server.stderrText().contains("accept failed"));
+            } finally {
+                for (Socket s : flood) {
+                    s.close();
+                }
+            }
+            await().atMost(Duration.ofSeconds(20)).until(() -> server.stderrText().contains("accepting again"));
+            server.signal("TERM");
+            assertThat(server.waitFor(20)).isZero();
+        }
+        Map<String, List<RecordedEvent>> byType = RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().startsWith("oneloop."))
+                .collect(Collectors.groupingBy(e -> e.getEventType().getName()));
+        assertThat(byType).containsKeys("oneloop.AcceptPaused", "oneloop.AcceptResumed", "oneloop.ConnectionOpened",
+                "oneloop.ConnectionClosed", "oneloop.StatusBroadcast");
+        assertThat(byType.get("oneloop.AcceptPaused").getFirst().getString("error")).containsIgnoringCase("open files");
+        assertThat(byType.get("oneloop.AcceptResumed").getFirst().getDuration("pausedFor")).isPositive();
+        assertThat(byType.get("oneloop.ConnectionClosed")).extracting(e -> e.getString("reason")).contains("shutdown");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -49,9 +49,17 @@ final class ServerProcess implements AutoCloseable {
 
     /** Starts the server and waits for its "listening on" line. {@code maxOpenFiles} > 0 runs it under {@code ulimit -n}. */
     static ServerProcess start(String backend, int maxOpenFiles, Path workDir, String... args) throws IOException {
+        return start(backend, List.of(), maxOpenFiles, workDir, args);
+    }
+
+    /** {@link #start(String, int, Path, String...)} with extra JVM options. */
+    static ServerProcess start(String backend, List<String> jvmOptions, int maxOpenFiles, Path workDir, String... args)
+            throws IOException {
         List<String> all = new ArrayList<>(List.of("--port", "0"));
         all.addAll(List.of(args));
-        List<String> command = command(backend, all);
+        List<String> options = new ArrayList<>(List.of("-Dbackend=" + backend));
+        options.addAll(jvmOptions);
+        List<String> command = command(options, all);
         if (maxOpenFiles > 0) {
             List<String> limited = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$0\" \"$@\""));
             limited.addAll(command);
@@ -61,6 +69,10 @@ final class ServerProcess implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
         ServerProcess server = new ServerProcess(process, stderr);
         String line = server.stdout.readLine();
+        // The JVM may print first, e.g. Flight Recorder's "Started recording" lines.
+        for (int skipped = 0; line != null && line.startsWith("[") && skipped < 10; skipped++) {
+            line = server.stdout.readLine();
+        }
         if (line == null || !line.startsWith("listening on ")) {
             server.close();
             throw new IOException("server did not start; stdout: " + line + "; stderr: " + server.stderrText());

@@ -49,7 +49,7 @@ class ServerSpecTest {
     void theShippedListNamesEveryServerOfTheComparison() throws IOException {
         List<ServerSpec> specs = ServerSpec.load(null, Path.of("/nonexistent"));
 
-        assertThat(specs).extracting(ServerSpec::name).containsExactly("oneloop-nio", "oneloop-epoll", "oneloop-iouring", "oneloop-iouring-netty",
+        assertThat(specs).extracting(ServerSpec::name).containsExactly("oneloop-nio", "oneloop-epoll", "oneloop-epoll-jfr", "oneloop-iouring", "oneloop-iouring-netty",
                 "netty-nio", "netty-epoll", "netty-iouring", "vthreads", "c-epoll", "c-iouring");
     }
 }
