@@ -3,6 +3,8 @@ module dev.oneloop.server {
     requires transitive dev.oneloop.backend;
     requires info.picocli;
     requires ch.qos.logback.classic;
+    // com.sun.management.ThreadMXBean: bytes the loop thread allocates during a broadcast.
+    requires jdk.management;
 
     exports dev.oneloop.server;
     // picocli fills Main's option fields reflectively.

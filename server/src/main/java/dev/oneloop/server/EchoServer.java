@@ -3,11 +3,11 @@ package dev.oneloop.server;
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.Handles;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,13 +21,17 @@ import org.slf4j.LoggerFactory;
  * then {@link #run()}, which returns once the server has stopped. {@link #requestStop()},
  * {@link #activeConnections()} and {@link #localAddress()} may be called from any thread.
  *
- * <p>Outbound data is queued per connection in pooled direct chunks ({@link OutboundQueue}), with
- * one write in flight. Above {@link ServerConfig#highWatermark()} queued bytes the server stops
+ * <p>Outbound data is queued per connection ({@link OutboundQueue}), with one write in flight:
+ * echoed bytes in pooled direct chunks of two sizes, status lines as references into one shared table
+ * of every possible line ({@link StatusLines}), so a broadcast to any number of connections copies
+ * and allocates nothing. Every per-connection array is sized for
+ * {@link ServerConfig#maxConnections()} at construction. Above {@link ServerConfig#highWatermark()} queued bytes the server stops
  * reading from that connection (TCP flow control then slows the peer) and resumes at or below
  * {@link ServerConfig#lowWatermark()}. A connection whose queue passes
  * {@link ServerConfig#maxBacklog()} (broadcasts still pile up on a client that stopped reading) is
  * closed and logged. A peer's half-close is answered with every byte it sent, then a close. A reset
- * or broken pipe closes that connection only. An accept error (EMFILE, ENFILE) pauses accepting for
+ * or broken pipe closes that connection only. With {@link ServerConfig#idleTimeout()} set, a
+ * connection that has sent nothing for that long is closed and logged ({@link IdleTracker}). An accept error (EMFILE, ENFILE) pauses accepting for
  * {@link ServerConfig#acceptBackoff()} instead of retrying at once.
  *
  * <p>Stopping closes the listener, stops reading, lets pending output drain for at most
@@ -40,8 +44,9 @@ public final class EchoServer {
 
     /** Free outbound chunks kept for reuse at most; a burst beyond it is left to the garbage collector. */
     private static final long MAX_POOLED_BYTES = 64L << 20;
-    /** Connection arrays start this large and double when a backend hands out a higher slot. */
-    private static final int INITIAL_SLOTS = 1024;
+    /** Idle connections closed per scan that are logged at INFO one by one; beyond, one summary line. */
+    private static final int IDLE_CLOSES_LOGGED = 10;
+    private static final com.sun.management.ThreadMXBean THREADS = threadBean();
 
     /** Per-connection state, kept per slot and reused when the slot is. */
     private static final class Connection {
@@ -53,8 +58,8 @@ public final class EchoServer {
         boolean eof;
         final OutboundQueue out;
 
-        Connection(ChunkPool pool) {
-            out = new OutboundQueue(pool);
+        Connection(ChunkPool pool, StatusLines lines) {
+            out = new OutboundQueue(pool, lines);
         }
     }
 
@@ -66,11 +71,15 @@ public final class EchoServer {
     private final Events events = new Events();
     private final Timers.Task broadcastTask = this::broadcastStatus;
     private final Timers.Task retryAcceptTask = this::retryAccept;
-    private final StatusLine statusLine = new StatusLine();
+    private final Timers.Task idleScanTask = this::closeIdleConnections;
+    private final StatusLines statusLines;
+    private final BroadcastStats broadcastStats = new BroadcastStats();
+    /** Read stamps of {@link #active}'s connections, by the same index; null without an idle timeout. */
+    private final IdleTracker idle;
 
-    private Connection[] bySlot;
+    private final Connection[] bySlot;
     /** Open connections, densely packed for the broadcast. */
-    private Connection[] active;
+    private final Connection[] active;
     private int activeCount;
     private volatile int publishedActiveCount;
 
@@ -84,6 +93,7 @@ public final class EchoServer {
     private long acceptedTotal;
     private long refusedTotal;
     private long closedOverLimitTotal;
+    private long closedIdleTotal;
 
     /**
      * @param backend   opened on the thread that will call {@link #bind()} and {@link #run()}
@@ -94,10 +104,20 @@ public final class EchoServer {
         this.config = config;
         this.loop = new Loop(backend, nanoClock);
         this.timers = loop.timers();
-        this.chunks = new ChunkPool(config.chunkSize(), (int) Math.max(1, MAX_POOLED_BYTES / config.chunkSize()));
-        int slots = Math.min(config.maxConnections() + 1, INITIAL_SLOTS);
-        this.bySlot = new Connection[slots];
-        this.active = new Connection[slots];
+        this.chunks = new ChunkPool(config.chunkSize(), MAX_POOLED_BYTES);
+        this.statusLines = new StatusLines(config.maxConnections());
+        // The backend's handle table holds maxConnections + 1 slots (the listener takes one).
+        this.bySlot = new Connection[config.maxConnections() + 1];
+        this.active = new Connection[config.maxConnections()];
+        this.idle = config.idleTimeout().isZero() ? null : new IdleTracker(config.maxConnections());
+    }
+
+    private static com.sun.management.ThreadMXBean threadBean() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
+                && bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled()) {
+            return bean;
+        }
+        return null;
     }
 
     public ServerConfig config() {
@@ -145,6 +165,11 @@ public final class EchoServer {
         return publishedActiveCount;
     }
 
+    /** Durations (p50, max) and allocation of the status broadcasts. Any thread. */
+    public BroadcastStats broadcastStats() {
+        return broadcastStats;
+    }
+
     /**
      * Serves until {@link #requestStop()}, then shuts down gracefully (see the class comment) and
      * returns. Loop thread; call once, after {@link #bind()}.
@@ -161,8 +186,14 @@ public final class EchoServer {
         started = true;
         long interval = config.statusInterval().toNanos();
         long broadcastTimer = timers.scheduleAtFixedRate(loop.now() + interval, interval, broadcastTask);
+        long idleTimer = Timers.NONE;
+        if (idle != null) {
+            long scanInterval = Math.max(1, config.idleTimeout().toNanos() / IdleTracker.STEPS);
+            idleTimer = timers.scheduleAtFixedRate(loop.now() + scanInterval, scanInterval, idleScanTask);
+        }
         loop.run(events);
         timers.cancel(broadcastTimer);
+        timers.cancel(idleTimer);
         shutDown();
     }
 
@@ -191,7 +222,10 @@ public final class EchoServer {
             timers.cancel(deadline);
         }
         LOG.atInfo().addKeyValue("accepted", acceptedTotal).addKeyValue("refused", refusedTotal)
-                .addKeyValue("closedOverBacklogLimit", closedOverLimitTotal).log("stopped");
+                .addKeyValue("closedOverBacklogLimit", closedOverLimitTotal).addKeyValue("closedIdle", closedIdleTotal)
+                .addKeyValue("broadcasts", broadcastStats.count())
+                .addKeyValue("broadcastP50Micros", broadcastStats.percentileNanos(50) / 1_000)
+                .addKeyValue("broadcastMaxMicros", broadcastStats.maxNanos() / 1_000).log("stopped");
     }
 
     private void abandonPendingOutput(long now) {
@@ -211,14 +245,42 @@ public final class EchoServer {
     }
 
     private void broadcastStatus(long now) {
-        statusLine.format(activeCount);
+        long start = System.nanoTime();
+        long allocatedBefore = THREADS == null ? 0 : THREADS.getCurrentThreadAllocatedBytes();
+        int connections = activeCount;
         // Backwards, because closing a connection moves the last one into its place.
         for (int i = activeCount - 1; i >= 0; i--) {
             Connection c = active[i];
-            c.out.append(statusLine.bytes(), 0, statusLine.length());
+            c.out.appendStatusLine(connections);
             if (withinBacklogLimit(c)) {
                 startWrite(c);
             }
+        }
+        long elapsed = System.nanoTime() - start;
+        long allocated = THREADS == null ? -1 : THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
+        broadcastStats.record(connections, elapsed, allocated);
+        if (LOG.isDebugEnabled()) {
+            LOG.atDebug().addKeyValue("connections", connections).addKeyValue("micros", elapsed / 1_000)
+                    .addKeyValue("allocatedBytes", allocated).log("status broadcast handed to the backend");
+        }
+    }
+
+    private void closeIdleConnections(long now) {
+        idle.advance();
+        int closed = 0;
+        for (int i = idle.nextIdle(activeCount); i >= 0; i = idle.nextIdle(i)) {
+            Connection c = active[i];
+            closed++;
+            closedIdleTotal++;
+            if (closed <= IDLE_CLOSES_LOGGED || LOG.isDebugEnabled()) {
+                LOG.atInfo().addKeyValue("conn", Handles.toString(c.handle)).addKeyValue("idleTimeout", config.idleTimeout())
+                        .log("closing idle connection: nothing received within the idle timeout");
+            }
+            closeConnection(c);
+        }
+        if (closed > IDLE_CLOSES_LOGGED) {
+            LOG.atInfo().addKeyValue("closed", closed).addKeyValue("idleTimeout", config.idleTimeout())
+                    .addKeyValue("connections", activeCount).log("closed idle connections");
         }
     }
 
@@ -263,20 +325,20 @@ public final class EchoServer {
     private void openConnection(int handle) {
         int slot = Handles.slot(handle);
         if (slot >= bySlot.length) {
-            bySlot = Arrays.copyOf(bySlot, Math.max(slot + 1, bySlot.length * 2));
+            throw new IllegalStateException("backend handed out slot " + slot + " beyond its " + bySlot.length + " handles");
         }
         Connection c = bySlot[slot];
         if (c == null) {
-            c = new Connection(chunks);
+            c = new Connection(chunks, statusLines);
             bySlot[slot] = c;
         }
         c.handle = handle;
         c.eof = false;
-        if (activeCount == active.length) {
-            active = Arrays.copyOf(active, active.length * 2);
-        }
         c.index = activeCount;
         active[activeCount++] = c;
+        if (idle != null) {
+            idle.heard(c.index);
+        }
         publishedActiveCount = activeCount;
         acceptedTotal++;
         armRead(c);
@@ -289,6 +351,9 @@ public final class EchoServer {
         c.reading = false;
         Connection last = active[--activeCount];
         active[c.index] = last;
+        if (idle != null) {
+            idle.moved(activeCount, c.index);
+        }
         last.index = c.index;
         active[activeCount] = null;
         publishedActiveCount = activeCount;
@@ -352,8 +417,16 @@ public final class EchoServer {
                 return;
             }
             if (c.out.size() <= config.highWatermark()) {
+                if (idle != null) {
+                    idle.heard(c.index);
+                }
                 armRead(c);
-            } else if (LOG.isDebugEnabled()) {
+                return;
+            }
+            if (idle != null) {
+                idle.pause(c.index);
+            }
+            if (LOG.isDebugEnabled()) {
                 LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("backlogBytes", c.out.size())
                         .log("paused reading: above the high watermark");
             }
@@ -398,6 +471,9 @@ public final class EchoServer {
                 if (LOG.isDebugEnabled()) {
                     LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("backlogBytes", c.out.size())
                             .log("resumed reading: at or below the low watermark");
+                }
+                if (idle != null) {
+                    idle.heard(c.index);
                 }
                 armRead(c);
             }

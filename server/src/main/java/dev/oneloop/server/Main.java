@@ -99,6 +99,10 @@ public final class Main implements Callable<Integer> {
             description = "Queue length for connections not yet accepted (default: ${DEFAULT-VALUE}).")
     private int listenBacklog;
 
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Close a connection that has sent nothing for this long; 0 turns it off (default: ${DEFAULT-VALUE}).")
+    private Duration idleTimeout;
+
     @Option(names = "--log-level", paramLabel = "LEVEL",
             description = "Level of the server's logs on stderr: ERROR, WARN, INFO, DEBUG or TRACE (default: ${DEFAULT-VALUE}). "
                     + "Nothing is logged per message at INFO; DEBUG logs every connection. Libraries stay at INFO.")
@@ -134,7 +138,7 @@ public final class Main implements Callable<Integer> {
         ServerConfig config;
         try {
             config = new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog,
-                    shutdownTimeout, maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                    shutdownTimeout, maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, idleTimeout);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -231,6 +235,7 @@ public final class Main implements Callable<Integer> {
                 case "--chunk-size" -> ByteSizes.format(d.chunkSize());
                 case "--accept-backoff" -> Durations.format(d.acceptBackoff());
                 case "--listen-backlog" -> Integer.toString(d.listenBacklog());
+                case "--idle-timeout" -> Durations.format(d.idleTimeout());
                 case "--log-level" -> Level.INFO.name();
                 default -> null;
             };

@@ -23,6 +23,8 @@ import java.time.Duration;
  * @param acceptBackoff    pause before accepting again after an accept error such as EMFILE
  *                         (default 100 ms)
  * @param listenBacklog    length of the listener's queue of not yet accepted connections (default 1024)
+ * @param idleTimeout      a connection that has sent nothing for this long is closed; zero turns it
+ *                         off (the default, like Redis's {@code timeout 0})
  */
 public record ServerConfig(
         String bindAddress,
@@ -36,13 +38,14 @@ public record ServerConfig(
         int readBufferSize,
         int chunkSize,
         Duration acceptBackoff,
-        int listenBacklog) {
+        int listenBacklog,
+        Duration idleTimeout) {
 
     public static final ServerConfig DEFAULTS = new ServerConfig(
             "127.0.0.1", 9000, Duration.ofSeconds(5),
             1 << 20, 256 << 10, 4 << 20,
             Duration.ofSeconds(2), 10_000, 16 << 10, 16 << 10,
-            Duration.ofMillis(100), 1024);
+            Duration.ofMillis(100), 1024, Duration.ZERO);
 
     public ServerConfig {
         if (bindAddress == null || bindAddress.isBlank()) {
@@ -73,6 +76,9 @@ public record ServerConfig(
         if (chunkSize < 64) {
             throw new IllegalArgumentException("chunk size must be at least 64 bytes: " + chunkSize);
         }
+        if (idleTimeout == null || idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idle timeout must not be negative: " + idleTimeout);
+        }
         if (listenBacklog < 1) {
             throw new IllegalArgumentException("listen backlog must be positive: " + listenBacklog);
         }
@@ -91,52 +97,57 @@ public record ServerConfig(
 
     public ServerConfig withBindAddress(String value) {
         return new ServerConfig(value, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, idleTimeout);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(bindAddress, value, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, idleTimeout);
     }
 
     public ServerConfig withStatusInterval(Duration value) {
         return new ServerConfig(bindAddress, port, value, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, idleTimeout);
     }
 
     /** Sets both watermarks and the hard limit together, since each bounds the others. */
     public ServerConfig withBacklogLimits(int high, int low, int max) {
         return new ServerConfig(bindAddress, port, statusInterval, high, low, max, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, idleTimeout);
     }
 
     public ServerConfig withShutdownTimeout(Duration value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, value,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, idleTimeout);
     }
 
     public ServerConfig withMaxConnections(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                value, readBufferSize, chunkSize, acceptBackoff, listenBacklog);
+                value, readBufferSize, chunkSize, acceptBackoff, listenBacklog, idleTimeout);
     }
 
     public ServerConfig withReadBufferSize(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, value, chunkSize, acceptBackoff, listenBacklog);
+                maxConnections, value, chunkSize, acceptBackoff, listenBacklog, idleTimeout);
     }
 
     public ServerConfig withChunkSize(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, value, acceptBackoff, listenBacklog);
+                maxConnections, readBufferSize, value, acceptBackoff, listenBacklog, idleTimeout);
     }
 
     public ServerConfig withAcceptBackoff(Duration value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, value, listenBacklog);
+                maxConnections, readBufferSize, chunkSize, value, listenBacklog, idleTimeout);
     }
 
     public ServerConfig withListenBacklog(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, value);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, value, idleTimeout);
+    }
+
+    public ServerConfig withIdleTimeout(Duration value) {
+        return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, value);
     }
 }
