@@ -58,12 +58,20 @@ public final class BroadcastStats {
 
     /** The {@code p}-th percentile (0..100) of the last {@value #WINDOW} broadcasts' durations, in nanoseconds; 0 before the first. */
     public long percentileNanos(double p) {
+        return percentileNanos(p, WINDOW);
+    }
+
+    /** The {@code p}-th percentile (0..100) of the last {@code last} (at most {@value #WINDOW}) broadcasts' durations, in nanoseconds. */
+    public long percentileNanos(double p, int last) {
         long n = count;
-        int size = (int) Math.min(n, WINDOW);
+        int size = (int) Math.min(n, Math.min(last, WINDOW));
         if (size == 0) {
             return 0;
         }
-        long[] sorted = Arrays.copyOf(nanos, size);
+        long[] sorted = new long[size];
+        for (int i = 0; i < size; i++) {
+            sorted[i] = nanos[(int) ((n - 1 - i) % WINDOW)];
+        }
         Arrays.sort(sorted);
         int rank = (int) Math.ceil(p / 100.0 * size) - 1;
         return sorted[Math.max(0, Math.min(size - 1, rank))];
