@@ -17,16 +17,21 @@ public final class BroadcastStats {
     private volatile long allocatedBytes;
     private volatile int lastConnections;
     private volatile long lastNanos;
+    private volatile long lastCpuNanos;
 
     BroadcastStats() {
     }
 
-    /** Loop thread: one broadcast to {@code connections} took {@code elapsedNanos} and allocated {@code allocated} bytes (-1 if unknown). */
-    void record(int connections, long elapsedNanos, long allocated) {
+    /**
+     * Loop thread: one broadcast to {@code connections} took {@code elapsedNanos}, of which the loop
+     * thread ran {@code cpuNanos}, and allocated {@code allocated} bytes (-1 if unknown).
+     */
+    void record(int connections, long elapsedNanos, long cpuNanos, long allocated) {
         long n = count;
         nanos[(int) (n % WINDOW)] = elapsedNanos;
         lastConnections = connections;
         lastNanos = elapsedNanos;
+        lastCpuNanos = cpuNanos;
         if (allocated > 0) {
             allocatedBytes = allocatedBytes + allocated;
         }
@@ -46,6 +51,14 @@ public final class BroadcastStats {
     /** Duration of the last broadcast, in nanoseconds. */
     public long lastNanos() {
         return lastNanos;
+    }
+
+    /**
+     * CPU time of the loop thread during the last broadcast, in nanoseconds (-1 if unknown): on a
+     * busy machine the duration also counts time the thread waited for a core.
+     */
+    public long lastCpuNanos() {
+        return lastCpuNanos;
     }
 
     /**

@@ -246,6 +246,7 @@ public final class EchoServer {
 
     private void broadcastStatus(long now) {
         long start = System.nanoTime();
+        long cpuBefore = THREADS == null ? 0 : THREADS.getCurrentThreadCpuTime();
         long allocatedBefore = THREADS == null ? 0 : THREADS.getCurrentThreadAllocatedBytes();
         int connections = activeCount;
         // Backwards, because closing a connection moves the last one into its place.
@@ -258,10 +259,12 @@ public final class EchoServer {
         }
         long elapsed = System.nanoTime() - start;
         long allocated = THREADS == null ? -1 : THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
-        broadcastStats.record(connections, elapsed, allocated);
+        long cpu = THREADS == null ? -1 : THREADS.getCurrentThreadCpuTime() - cpuBefore;
+        broadcastStats.record(connections, elapsed, cpu, allocated);
         if (LOG.isDebugEnabled()) {
             LOG.atDebug().addKeyValue("connections", connections).addKeyValue("micros", elapsed / 1_000)
-                    .addKeyValue("allocatedBytes", allocated).log("status broadcast handed to the backend");
+                    .addKeyValue("cpuMicros", cpu / 1_000).addKeyValue("allocatedBytes", allocated)
+                    .log("status broadcast handed to the backend");
         }
     }
 
