@@ -188,7 +188,8 @@ public final class EchoServer {
         long broadcastTimer = timers.scheduleAtFixedRate(loop.now() + interval, interval, broadcastTask);
         long idleTimer = Timers.NONE;
         if (idle != null) {
-            long scanInterval = Math.max(1, config.idleTimeout().toNanos() / IdleTracker.STEPS);
+            // Rounded up: STEPS whole intervals are never shorter than the timeout.
+            long scanInterval = (config.idleTimeout().toNanos() + IdleTracker.STEPS - 1) / IdleTracker.STEPS;
             idleTimer = timers.scheduleAtFixedRate(loop.now() + scanInterval, scanInterval, idleScanTask);
         }
         loop.run(events);

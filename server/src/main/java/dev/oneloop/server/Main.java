@@ -100,7 +100,8 @@ public final class Main implements Callable<Integer> {
     private int listenBacklog;
 
     @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Close a connection that has sent nothing for this long; 0 turns it off (default: ${DEFAULT-VALUE}).")
+            description = "Close and log a connection that has sent nothing for this long; 0 turns it off, else at least 10ms "
+                    + "(default: ${DEFAULT-VALUE}).")
     private Duration idleTimeout;
 
     @Option(names = "--log-level", paramLabel = "LEVEL",

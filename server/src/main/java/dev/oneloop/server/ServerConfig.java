@@ -24,7 +24,7 @@ import java.time.Duration;
  *                         (default 100 ms)
  * @param listenBacklog    length of the listener's queue of not yet accepted connections (default 1024)
  * @param idleTimeout      a connection that has sent nothing for this long is closed; zero turns it
- *                         off (the default, like Redis's {@code timeout 0})
+ *                         off (the default, like Redis's {@code timeout 0}); else at least 10 ms
  */
 public record ServerConfig(
         String bindAddress,
@@ -46,6 +46,9 @@ public record ServerConfig(
             1 << 20, 256 << 10, 4 << 20,
             Duration.ofSeconds(2), 10_000, 16 << 10, 16 << 10,
             Duration.ofMillis(100), 1024, Duration.ZERO);
+
+    /** The shortest idle timeout: it is checked every eighth of itself, so at most every 1.25 ms. */
+    public static final Duration MIN_IDLE_TIMEOUT = Duration.ofMillis(10);
 
     public ServerConfig {
         if (bindAddress == null || bindAddress.isBlank()) {
@@ -76,8 +79,8 @@ public record ServerConfig(
         if (chunkSize < 64) {
             throw new IllegalArgumentException("chunk size must be at least 64 bytes: " + chunkSize);
         }
-        if (idleTimeout == null || idleTimeout.isNegative()) {
-            throw new IllegalArgumentException("idle timeout must not be negative: " + idleTimeout);
+        if (idleTimeout == null || idleTimeout.isNegative() || (!idleTimeout.isZero() && idleTimeout.compareTo(MIN_IDLE_TIMEOUT) < 0)) {
+            throw new IllegalArgumentException("idle timeout must be 0 (off) or at least " + Durations.format(MIN_IDLE_TIMEOUT) + ": " + idleTimeout);
         }
         if (listenBacklog < 1) {
             throw new IllegalArgumentException("listen backlog must be positive: " + listenBacklog);

@@ -45,6 +45,8 @@ class MainTest {
         "--status-interval=0s",
         "--high-watermark=1q",
         "--low-watermark=2MiB",
+        "--idle-timeout=5ms",
+        "--idle-timeout=-1s",
         "--log-level=LOUD",
         "surplus-argument"})
     void rejectsABadFlagWithOneLineOnStderrAndExitCode2(String flag) throws Exception {

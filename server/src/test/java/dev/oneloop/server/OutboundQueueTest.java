@@ -144,6 +144,7 @@ class OutboundQueueTest {
             queue.appendStatusLine(i);
         }
         assertThat(pool.allocated()).isPositive();
+        assertThat(queue.size()).as("copied lines count toward the backlog like referenced ones").isEqualTo(5 * 36);
         ByteArrayOutputStream written = new ByteArrayOutputStream();
         while (!queue.isEmpty()) {
             drainHead(written);
