@@ -46,11 +46,12 @@ def histogram(pid):
     return total, classes
 
 
-def measure(backend, n, interval):
-    server = subprocess.Popen([JAVA, f"-Dbackend={backend}", "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch",
-                               "-jar", os.path.join(ROOT, "server/target/echo-server.jar"), "--port", "0",
-                               "--status-interval", interval, "--max-connections", str(max(n, 10000))],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def measure(backend, n, interval, pretouch):
+    heap = ["-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch"] if pretouch else []
+    command = [JAVA, f"-Dbackend={backend}"] + heap + [
+        "-jar", os.path.join(ROOT, "server/target/echo-server.jar"), "--port", "0",
+        "--status-interval", interval, "--max-connections", str(max(n, 10000))]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     clients = None
     try:
         line = server.stdout.readline()
@@ -74,7 +75,7 @@ def measure(backend, n, interval):
                 grown.append((size - s0, count - c0, name))
         grown.sort(reverse=True)
         print(f"{backend}: {n} idle connections, status every {interval}: RSS +{(rss1 - rss0) * 1024 / n:.0f} B per connection "
-              f"({rss0 / 1024:.1f} -> {rss1 / 1024:.1f} MiB, heap pre-touched); Java heap +{(heap1 - heap0) / n:.0f} B per connection")
+              f"({rss0 / 1024:.1f} -> {rss1 / 1024:.1f} MiB{', heap pre-touched' if pretouch else ', default heap'}); Java heap +{(heap1 - heap0) / n:.0f} B per connection")
         for size, count, name in grown[:12]:
             print(f"    {size / n:7.1f} B/conn  {count / n:5.2f} objects/conn  {name}")
         sys.stdout.flush()
@@ -91,9 +92,11 @@ def main():
     parser.add_argument("--backends", default="nio,epoll,iouring-netty")
     parser.add_argument("--connections", type=int, default=10000)
     parser.add_argument("--interval", default="1s")
+    parser.add_argument("--default-heap", action="store_true",
+                        help="the JVM's default heap, not pre-touched: RSS then also counts heap pages touched")
     args = parser.parse_args()
     for backend in args.backends.split(","):
-        measure(backend, args.connections, args.interval)
+        measure(backend, args.connections, args.interval, not args.default_heap)
 
 
 if __name__ == "__main__":
