@@ -22,17 +22,18 @@ import org.slf4j.LoggerFactory;
  * {@link #activeConnections()} and {@link #localAddress()} may be called from any thread.
  *
  * <p>Outbound data is queued per connection ({@link OutboundQueue}), with one write in flight:
- * echoed bytes in pooled direct chunks of two sizes, status lines as references into one shared table
- * of every possible line ({@link StatusLines}), so a broadcast to any number of connections copies
- * and allocates nothing. Every per-connection array is sized for
- * {@link ServerConfig#maxConnections()} at construction. Above {@link ServerConfig#highWatermark()} queued bytes the server stops
- * reading from that connection (TCP flow control then slows the peer) and resumes at or below
- * {@link ServerConfig#lowWatermark()}. A connection whose queue passes
+ * echoed bytes in pooled direct chunks of two sizes, status lines as references into one shared
+ * table of every possible line ({@link StatusLines}), so a broadcast to any number of connections
+ * copies and allocates nothing. Every per-connection array is sized for
+ * {@link ServerConfig#maxConnections()} at construction. Above {@link ServerConfig#highWatermark()}
+ * queued bytes the server stops reading from that connection (TCP flow control then slows the peer)
+ * and resumes at or below {@link ServerConfig#lowWatermark()}. A connection whose queue passes
  * {@link ServerConfig#maxBacklog()} (broadcasts still pile up on a client that stopped reading) is
  * closed and logged. A peer's half-close is answered with every byte it sent, then a close. A reset
  * or broken pipe closes that connection only. With {@link ServerConfig#idleTimeout()} set, a
- * connection that has sent nothing for that long is closed and logged ({@link IdleTracker}). An accept error (EMFILE, ENFILE) pauses accepting for
- * {@link ServerConfig#acceptBackoff()} instead of retrying at once.
+ * connection that has sent nothing for that long is closed and logged ({@link IdleTracker}). An
+ * accept error (EMFILE, ENFILE) pauses accepting for {@link ServerConfig#acceptBackoff()} instead of
+ * retrying at once.
  *
  * <p>Stopping closes the listener, stops reading, lets pending output drain for at most
  * {@link ServerConfig#shutdownTimeout()}, then closes every connection. The backend stays open: its
