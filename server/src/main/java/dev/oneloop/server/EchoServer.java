@@ -107,8 +107,8 @@ public final class EchoServer {
         this.timers = loop.timers();
         this.chunks = new ChunkPool(config.chunkSize(), MAX_POOLED_BYTES);
         this.statusLines = new StatusLines(config.maxConnections());
-        // The backend's handle table holds maxConnections + 1 slots (the listener takes one).
-        this.bySlot = new Connection[config.maxConnections() + 1];
+        // As many as the backend has handle slots (every connection plus the listener): a slot is never beyond.
+        this.bySlot = new Connection[config.backendConfig().maxHandles()];
         this.active = new Connection[config.maxConnections()];
         this.idle = config.idleTimeout().isZero() ? null : new IdleTracker(config.maxConnections());
     }
@@ -329,9 +329,6 @@ public final class EchoServer {
 
     private void openConnection(int handle) {
         int slot = Handles.slot(handle);
-        if (slot >= bySlot.length) {
-            throw new IllegalStateException("backend handed out slot " + slot + " beyond its " + bySlot.length + " handles");
-        }
         Connection c = bySlot[slot];
         if (c == null) {
             c = new Connection(chunks, statusLines);
