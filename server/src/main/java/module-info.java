@@ -6,6 +6,8 @@ module dev.oneloop.server {
     // Flight Recorder events and the JMX MBean.
     requires jdk.jfr;
     requires java.management;
+    // com.sun.management.ThreadMXBean: bytes the loop thread allocates during a broadcast.
+    requires jdk.management;
 
     exports dev.oneloop.server;
     // picocli fills Main's option fields reflectively.

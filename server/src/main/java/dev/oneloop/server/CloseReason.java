@@ -8,6 +8,8 @@ enum CloseReason {
     ERROR("error"),
     /** The outbound queue passed {@code --max-backlog}: a client that does not read. */
     BACKLOG_LIMIT("backlog limit"),
+    /** Nothing was received for {@code --idle-timeout}. */
+    IDLE_TIMEOUT("idle timeout"),
     /** Stopping: the connection's output was flushed. */
     SHUTDOWN("shutdown"),
     /** Stopping: {@code --shutdown-timeout} passed with output still pending. */

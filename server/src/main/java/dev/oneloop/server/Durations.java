@@ -11,12 +11,15 @@ public final class Durations {
 
     /**
      * Parses {@code <digits><unit>} with unit {@code ns}, {@code us}, {@code ms}, {@code s},
-     * {@code m} or {@code h} (case-insensitive, no space, no sign, no fraction).
+     * {@code m} or {@code h} (case-insensitive, no space, no sign, no fraction); a bare {@code 0} is zero.
      *
      * @throws IllegalArgumentException with a message fit for a command-line error
      */
     public static Duration parse(String text) {
         String s = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        if (s.equals("0")) {
+            return Duration.ZERO;
+        }
         int digits = 0;
         while (digits < s.length() && s.charAt(digits) >= '0' && s.charAt(digits) <= '9') {
             digits++;

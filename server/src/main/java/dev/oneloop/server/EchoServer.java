@@ -9,7 +9,6 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.function.LongSupplier;
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -26,14 +25,19 @@ import org.slf4j.LoggerFactory;
  * then {@link #run()}, which returns once the server has stopped. {@link #requestStop()},
  * {@link #activeConnections()} and {@link #localAddress()} may be called from any thread.
  *
- * <p>Outbound data is queued per connection in pooled direct chunks ({@link OutboundQueue}), with
- * one write in flight. Above {@link ServerConfig#highWatermark()} queued bytes the server stops
- * reading from that connection (TCP flow control then slows the peer) and resumes at or below
- * {@link ServerConfig#lowWatermark()}. A connection whose queue passes
+ * <p>Outbound data is queued per connection ({@link OutboundQueue}), with one write in flight:
+ * echoed bytes in pooled direct chunks of two sizes, status lines as references into one shared
+ * table of every possible line ({@link StatusLines}), so a broadcast to any number of connections
+ * copies and allocates nothing. Every per-connection array is sized for
+ * {@link ServerConfig#maxConnections()} at construction. Above {@link ServerConfig#highWatermark()}
+ * queued bytes the server stops reading from that connection (TCP flow control then slows the peer)
+ * and resumes at or below {@link ServerConfig#lowWatermark()}. A connection whose queue passes
  * {@link ServerConfig#maxBacklog()} (broadcasts still pile up on a client that stopped reading) is
  * closed and logged. A peer's half-close is answered with every byte it sent, then a close. A reset
- * or broken pipe closes that connection only. An accept error (EMFILE, ENFILE) pauses accepting for
- * {@link ServerConfig#acceptBackoff()} instead of retrying at once.
+ * or broken pipe closes that connection only. With {@link ServerConfig#idleTimeout()} set, a
+ * connection that has sent nothing for that long is closed and logged ({@link IdleTracker}). An
+ * accept error (EMFILE, ENFILE) pauses accepting for {@link ServerConfig#acceptBackoff()} instead of
+ * retrying at once.
  *
  * <p>Stopping closes the listener, stops reading, lets pending output drain for at most
  * {@link ServerConfig#shutdownTimeout()}, then closes every connection. The backend stays open: its
@@ -56,8 +60,9 @@ public final class EchoServer {
 
     /** Free outbound chunks kept for reuse at most; a burst beyond it is left to the garbage collector. */
     private static final long MAX_POOLED_BYTES = 64L << 20;
-    /** Connection arrays start this large and double when a backend hands out a higher slot. */
-    private static final int INITIAL_SLOTS = 1024;
+    /** Idle connections closed per scan that are logged at INFO one by one; beyond, one summary line. */
+    private static final int IDLE_CLOSES_LOGGED = 10;
+    private static final com.sun.management.ThreadMXBean THREADS = threadBean();
 
     /** Per-connection state, kept per slot and reused when the slot is. */
     private static final class Connection {
@@ -69,8 +74,8 @@ public final class EchoServer {
         boolean eof;
         final OutboundQueue out;
 
-        Connection(ChunkPool pool) {
-            out = new OutboundQueue(pool);
+        Connection(ChunkPool pool, StatusLines lines) {
+            out = new OutboundQueue(pool, lines);
         }
     }
 
@@ -85,11 +90,15 @@ public final class EchoServer {
     private final Events events = new Events();
     private final Timers.Task broadcastTask = this::broadcastStatus;
     private final Timers.Task retryAcceptTask = this::retryAccept;
-    private final StatusLine statusLine = new StatusLine();
+    private final Timers.Task idleScanTask = this::closeIdleConnections;
+    private final StatusLines statusLines;
+    private final BroadcastStats broadcastStats = new BroadcastStats();
+    /** Read stamps of {@link #active}'s connections, by the same index; null without an idle timeout. */
+    private final IdleTracker idle;
 
-    private Connection[] bySlot;
+    private final Connection[] bySlot;
     /** Open connections, densely packed for the broadcast. */
-    private Connection[] active;
+    private final Connection[] active;
     private int activeCount;
     private volatile int publishedActiveCount;
 
@@ -104,6 +113,7 @@ public final class EchoServer {
     private long acceptedTotal;
     private long refusedTotal;
     private long closedOverLimitTotal;
+    private long closedIdleTotal;
 
     /**
      * @param backend   opened on the thread that will call {@link #bind()} and {@link #run()}
@@ -125,10 +135,20 @@ public final class EchoServer {
         this.loop = new Loop(backend, nanoClock);
         loop.recordTurnsAbove(observability.turnEventThreshold());
         this.timers = loop.timers();
-        this.chunks = new ChunkPool(config.chunkSize(), (int) Math.max(1, MAX_POOLED_BYTES / config.chunkSize()));
-        int slots = Math.min(config.maxConnections() + 1, INITIAL_SLOTS);
-        this.bySlot = new Connection[slots];
-        this.active = new Connection[slots];
+        this.chunks = new ChunkPool(config.chunkSize(), MAX_POOLED_BYTES);
+        this.statusLines = new StatusLines(config.maxConnections());
+        // As many as the backend has handle slots (every connection plus the listener): a slot is never beyond.
+        this.bySlot = new Connection[config.backendConfig().maxHandles()];
+        this.active = new Connection[config.maxConnections()];
+        this.idle = config.idleTimeout().isZero() ? null : new IdleTracker(config.maxConnections());
+    }
+
+    private static com.sun.management.ThreadMXBean threadBean() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
+                && bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled()) {
+            return bean;
+        }
+        return null;
     }
 
     public ServerConfig config() {
@@ -183,6 +203,11 @@ public final class EchoServer {
         return stats;
     }
 
+    /** Durations (p50, max) and allocation of the status broadcasts. Any thread. */
+    public BroadcastStats broadcastStats() {
+        return broadcastStats;
+    }
+
     /**
      * Serves until {@link #requestStop()}, then shuts down gracefully (see the class comment) and
      * returns. Loop thread; call once, after {@link #bind()}.
@@ -200,8 +225,15 @@ public final class EchoServer {
         try {
             long interval = config.statusInterval().toNanos();
             long broadcastTimer = timers.scheduleAtFixedRate(loop.now() + interval, interval, broadcastTask);
+            long idleTimer = Timers.NONE;
+            if (idle != null) {
+                // Rounded up: STEPS whole intervals are never shorter than the timeout.
+                long scanInterval = (config.idleTimeout().toNanos() + IdleTracker.STEPS - 1) / IdleTracker.STEPS;
+                idleTimer = timers.scheduleAtFixedRate(loop.now() + scanInterval, scanInterval, idleScanTask);
+            }
             loop.run(events);
             timers.cancel(broadcastTimer);
+            timers.cancel(idleTimer);
             shutDown();
         } finally {
             unregisterMBean();
@@ -270,7 +302,10 @@ public final class EchoServer {
             timers.cancel(deadline);
         }
         LOG.atInfo().addKeyValue("accepted", acceptedTotal).addKeyValue("refused", refusedTotal)
-                .addKeyValue("closedOverBacklogLimit", closedOverLimitTotal).log("stopped");
+                .addKeyValue("closedOverBacklogLimit", closedOverLimitTotal).addKeyValue("closedIdle", closedIdleTotal)
+                .addKeyValue("broadcasts", broadcastStats.count())
+                .addKeyValue("broadcastP50Micros", broadcastStats.percentileNanos(50) / 1_000)
+                .addKeyValue("broadcastMaxMicros", broadcastStats.maxNanos() / 1_000).log("stopped");
     }
 
     private void abandonPendingOutput(long now) {
@@ -291,14 +326,16 @@ public final class EchoServer {
 
     private void broadcastStatus(long now) {
         long start = System.nanoTime();
+        long cpuBefore = THREADS == null ? 0 : THREADS.getCurrentThreadCpuTime();
+        long allocatedBefore = THREADS == null ? 0 : THREADS.getCurrentThreadAllocatedBytes();
         int connections = activeCount;
+        int lineLength = statusLines.length(connections);
         long dropped = stats.get(Counter.LINES_DROPPED);
-        statusLine.format(activeCount);
         // Backwards, because closing a connection moves the last one into its place.
         for (int i = activeCount - 1; i >= 0; i--) {
             Connection c = active[i];
-            c.out.append(statusLine.bytes(), 0, statusLine.length());
-            stats.add(Counter.PENDING_BYTES, statusLine.length());
+            c.out.appendStatusLine(connections);
+            stats.add(Counter.PENDING_BYTES, lineLength);
             if (withinBacklogLimit(c)) {
                 startWrite(c);
             } else {
@@ -308,12 +345,41 @@ public final class EchoServer {
         long droppedNow = stats.get(Counter.LINES_DROPPED) - dropped;
         stats.increment(Counter.BROADCASTS);
         stats.add(Counter.LINES_QUEUED, connections - droppedNow);
+        long elapsed = System.nanoTime() - start;
+        long allocated = THREADS == null ? -1 : THREADS.getCurrentThreadAllocatedBytes() - allocatedBefore;
+        long cpu = THREADS == null ? -1 : THREADS.getCurrentThreadCpuTime() - cpuBefore;
+        broadcastStats.record(connections, elapsed, cpu, allocated);
         if (ServerEvents.statusBroadcastEnabled()) {
             ServerEvents.StatusBroadcast event = new ServerEvents.StatusBroadcast();
             event.connections = connections;
-            event.tickToLastWrite = System.nanoTime() - start;
+            event.tickToLastWrite = elapsed;
             event.closedOverBacklog = (int) droppedNow;
             event.commit();
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.atDebug().addKeyValue("connections", connections).addKeyValue("micros", elapsed / 1_000)
+                    .addKeyValue("cpuMicros", cpu / 1_000).addKeyValue("allocatedBytes", allocated)
+                    .log("status broadcast handed to the backend");
+        }
+    }
+
+    private void closeIdleConnections(long now) {
+        idle.advance();
+        int closed = 0;
+        for (int i = idle.nextIdle(activeCount); i >= 0; i = idle.nextIdle(i)) {
+            Connection c = active[i];
+            closed++;
+            closedIdleTotal++;
+            stats.increment(Counter.CLOSED_IDLE);
+            if (closed <= IDLE_CLOSES_LOGGED || LOG.isDebugEnabled()) {
+                LOG.atInfo().addKeyValue("conn", Handles.toString(c.handle)).addKeyValue("idleTimeout", config.idleTimeout())
+                        .log("closing idle connection: nothing received within the idle timeout");
+            }
+            closeConnection(c, CloseReason.IDLE_TIMEOUT, null);
+        }
+        if (closed > IDLE_CLOSES_LOGGED) {
+            LOG.atInfo().addKeyValue("closed", closed).addKeyValue("idleTimeout", config.idleTimeout())
+                    .addKeyValue("connections", activeCount).log("closed idle connections");
         }
     }
 
@@ -358,21 +424,18 @@ public final class EchoServer {
 
     private void openConnection(int handle) {
         int slot = Handles.slot(handle);
-        if (slot >= bySlot.length) {
-            bySlot = Arrays.copyOf(bySlot, Math.max(slot + 1, bySlot.length * 2));
-        }
         Connection c = bySlot[slot];
         if (c == null) {
-            c = new Connection(chunks);
+            c = new Connection(chunks, statusLines);
             bySlot[slot] = c;
         }
         c.handle = handle;
         c.eof = false;
-        if (activeCount == active.length) {
-            active = Arrays.copyOf(active, active.length * 2);
-        }
         c.index = activeCount;
         active[activeCount++] = c;
+        if (idle != null) {
+            idle.heard(c.index);
+        }
         publishActiveCount();
         acceptedTotal++;
         stats.increment(Counter.ACCEPTED);
@@ -395,6 +458,9 @@ public final class EchoServer {
         c.reading = false;
         Connection last = active[--activeCount];
         active[c.index] = last;
+        if (idle != null) {
+            idle.moved(activeCount, c.index);
+        }
         last.index = c.index;
         active[activeCount] = null;
         publishActiveCount();
@@ -500,8 +566,16 @@ public final class EchoServer {
                 return;
             }
             if (c.out.size() <= config.highWatermark()) {
+                if (idle != null) {
+                    idle.heard(c.index);
+                }
                 armRead(c);
-            } else if (LOG.isDebugEnabled()) {
+                return;
+            }
+            if (idle != null) {
+                idle.pause(c.index);
+            }
+            if (LOG.isDebugEnabled()) {
                 LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("backlogBytes", c.out.size())
                         .log("paused reading: above the high watermark");
             }
@@ -550,6 +624,9 @@ public final class EchoServer {
                 if (LOG.isDebugEnabled()) {
                     LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("backlogBytes", c.out.size())
                             .log("resumed reading: at or below the low watermark");
+                }
+                if (idle != null) {
+                    idle.heard(c.index);
                 }
                 armRead(c);
             }

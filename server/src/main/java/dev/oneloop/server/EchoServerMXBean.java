@@ -27,6 +27,9 @@ public interface EchoServerMXBean {
     /** Closed by the peer: end of stream, reset or broken pipe. */
     long getConnectionsClosedByPeer();
 
+    /** Closed because nothing was received for {@code --idle-timeout}. */
+    long getConnectionsClosedIdle();
+
     /** Bytes received from every connection. */
     long getBytesIn();
 

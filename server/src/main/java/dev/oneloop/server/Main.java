@@ -113,6 +113,11 @@ public final class Main implements Callable<Integer> {
             description = "Queue length for connections not yet accepted (default: ${DEFAULT-VALUE}).")
     private int listenBacklog;
 
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Close and log a connection that has sent nothing for this long; 0 turns it off, else at least 10ms "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private Duration idleTimeout;
+
     @Option(names = "--turn-event-threshold", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "While a Flight Recorder recording runs, record a oneloop.LoopTurn event for each loop turn busy "
                     + "this long or longer; 0ms records every turn (default: ${DEFAULT-VALUE}).")
@@ -157,7 +162,8 @@ public final class Main implements Callable<Integer> {
         ServerConfig config;
         try {
             config = new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog,
-                    shutdownTimeout, maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
+                    shutdownTimeout, maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount,
+                    idleTimeout);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -281,6 +287,7 @@ public final class Main implements Callable<Integer> {
                 case "--chunk-size" -> ByteSizes.format(d.chunkSize());
                 case "--accept-backoff" -> Durations.format(d.acceptBackoff());
                 case "--listen-backlog" -> Integer.toString(d.listenBacklog());
+                case "--idle-timeout" -> Durations.format(d.idleTimeout());
                 case "--turn-event-threshold" -> Durations.format(Observability.DEFAULTS.turnEventThreshold());
                 case "--log-level" -> Level.INFO.name();
                 default -> null;

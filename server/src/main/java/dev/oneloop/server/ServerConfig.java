@@ -25,6 +25,8 @@ import java.time.Duration;
  * @param listenBacklog    length of the listener's queue of not yet accepted connections (default 1024)
  * @param readBufferCount  receive buffers shared by all connections on io_uring (its provided-buffer
  *                         ring); 0 derives it from the read buffer size (the default, 512 of 16 KiB)
+ * @param idleTimeout      a connection that has sent nothing for this long is closed; zero turns it
+ *                         off (the default, like Redis's {@code timeout 0}); else at least 10 ms
  */
 public record ServerConfig(
         String bindAddress,
@@ -39,13 +41,17 @@ public record ServerConfig(
         int chunkSize,
         Duration acceptBackoff,
         int listenBacklog,
-        int readBufferCount) {
+        int readBufferCount,
+        Duration idleTimeout) {
 
     public static final ServerConfig DEFAULTS = new ServerConfig(
             "127.0.0.1", 9000, Duration.ofSeconds(5),
             1 << 20, 256 << 10, 4 << 20,
             Duration.ofSeconds(2), 10_000, 16 << 10, 16 << 10,
-            Duration.ofMillis(100), 1024, 0);
+            Duration.ofMillis(100), 1024, 0, Duration.ZERO);
+
+    /** The shortest idle timeout: it is checked every eighth of itself, so at most every 1.25 ms. */
+    public static final Duration MIN_IDLE_TIMEOUT = Duration.ofMillis(10);
 
     public ServerConfig {
         if (bindAddress == null || bindAddress.isBlank()) {
@@ -80,6 +86,9 @@ public record ServerConfig(
             throw new IllegalArgumentException(
                     "read buffers must be in [1, " + BackendConfig.MAX_READ_BUFFER_COUNT + "], or 0 for the default: " + readBufferCount);
         }
+        if (idleTimeout == null || idleTimeout.isNegative() || (!idleTimeout.isZero() && idleTimeout.compareTo(MIN_IDLE_TIMEOUT) < 0)) {
+            throw new IllegalArgumentException("idle timeout must be 0 (off) or at least " + Durations.format(MIN_IDLE_TIMEOUT) + ": " + idleTimeout);
+        }
         if (listenBacklog < 1) {
             throw new IllegalArgumentException("listen backlog must be positive: " + listenBacklog);
         }
@@ -103,57 +112,62 @@ public record ServerConfig(
 
     public ServerConfig withBindAddress(String value) {
         return new ServerConfig(value, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount, idleTimeout);
     }
 
     public ServerConfig withPort(int value) {
         return new ServerConfig(bindAddress, value, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount, idleTimeout);
     }
 
     public ServerConfig withStatusInterval(Duration value) {
         return new ServerConfig(bindAddress, port, value, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount, idleTimeout);
     }
 
     /** Sets both watermarks and the hard limit together, since each bounds the others. */
     public ServerConfig withBacklogLimits(int high, int low, int max) {
         return new ServerConfig(bindAddress, port, statusInterval, high, low, max, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount, idleTimeout);
     }
 
     public ServerConfig withShutdownTimeout(Duration value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, value,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount, idleTimeout);
     }
 
     public ServerConfig withMaxConnections(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                value, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
+                value, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount, idleTimeout);
     }
 
     public ServerConfig withReadBufferSize(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, value, chunkSize, acceptBackoff, listenBacklog, readBufferCount);
+                maxConnections, value, chunkSize, acceptBackoff, listenBacklog, readBufferCount, idleTimeout);
     }
 
     public ServerConfig withChunkSize(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, value, acceptBackoff, listenBacklog, readBufferCount);
+                maxConnections, readBufferSize, value, acceptBackoff, listenBacklog, readBufferCount, idleTimeout);
     }
 
     public ServerConfig withAcceptBackoff(Duration value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, value, listenBacklog, readBufferCount);
+                maxConnections, readBufferSize, chunkSize, value, listenBacklog, readBufferCount, idleTimeout);
     }
 
     public ServerConfig withListenBacklog(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, value, readBufferCount);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, value, readBufferCount, idleTimeout);
     }
 
     public ServerConfig withReadBufferCount(int value) {
         return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
-                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, value);
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, value, idleTimeout);
+    }
+
+    public ServerConfig withIdleTimeout(Duration value) {
+        return new ServerConfig(bindAddress, port, statusInterval, highWatermark, lowWatermark, maxBacklog, shutdownTimeout,
+                maxConnections, readBufferSize, chunkSize, acceptBackoff, listenBacklog, readBufferCount, value);
     }
 }

@@ -11,7 +11,7 @@ import java.lang.invoke.VarHandle;
 final class ServerStats implements EchoServerMXBean {
 
     enum Counter {
-        ACCEPTED, REFUSED, CLOSED_OVER_BACKLOG, CLOSED_BY_PEER, BYTES_IN, BYTES_OUT, MESSAGES, BROADCASTS,
+        ACCEPTED, REFUSED, CLOSED_OVER_BACKLOG, CLOSED_BY_PEER, CLOSED_IDLE, BYTES_IN, BYTES_OUT, MESSAGES, BROADCASTS,
         LINES_QUEUED, LINES_DROPPED, PENDING_BYTES, ACCEPT_PAUSES
     }
 
@@ -82,6 +82,11 @@ final class ServerStats implements EchoServerMXBean {
     @Override
     public long getConnectionsClosedByPeer() {
         return get(Counter.CLOSED_BY_PEER);
+    }
+
+    @Override
+    public long getConnectionsClosedIdle() {
+        return get(Counter.CLOSED_IDLE);
     }
 
     @Override

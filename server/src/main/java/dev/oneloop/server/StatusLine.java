@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 /** {@code "Server status: N active connections\n"}, formatted into one reused array: no allocation per broadcast. */
 final class StatusLine {
 
-    private static final byte[] PREFIX = "Server status: ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] SUFFIX = " active connections\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] PREFIX = "Server status: ".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] SUFFIX = " active connections\n".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_INT_DIGITS = 10;
 
     private final byte[] bytes = new byte[PREFIX.length + MAX_INT_DIGITS + SUFFIX.length];

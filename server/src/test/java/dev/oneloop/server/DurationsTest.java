@@ -20,7 +20,8 @@ class DurationsTest {
         "7ns, PT0.000000007S",
         "10MS, PT0.01S",
         "' 3s ', PT3S",
-        "0s, PT0S"})
+        "0s, PT0S",
+        "0, PT0S"})
     void readsAWholeNumberWithAUnit(String text, String iso) {
         assertThat(Durations.parse(text)).isEqualTo(Duration.parse(iso));
     }

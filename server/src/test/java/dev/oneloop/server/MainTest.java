@@ -45,6 +45,8 @@ class MainTest {
         "--status-interval=0s",
         "--high-watermark=1q",
         "--low-watermark=2MiB",
+        "--idle-timeout=5ms",
+        "--idle-timeout=-1s",
         "--log-level=LOUD",
         "surplus-argument"})
     void rejectsABadFlagWithOneLineOnStderrAndExitCode2(String flag) throws Exception {
@@ -87,7 +89,9 @@ class MainTest {
 
         assertThat(result.exitCode()).isZero();
         for (OptionSpec option : Main.commandLine().getCommandSpec().options()) {
-            assertThat(result.stdout()).contains(option.longestName());
+            // A negatable option is listed as --[no-]name.
+            String listed = option.negatable() ? "--[no-]" + option.longestName().substring(2) : option.longestName();
+            assertThat(result.stdout()).contains(listed);
             assertThat(option.description()).as("description of %s", option.longestName()).isNotEmpty();
         }
         assertThat(result.stdout()).contains("-Dbackend=");
