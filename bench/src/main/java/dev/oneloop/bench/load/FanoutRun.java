@@ -21,13 +21,14 @@ import java.util.function.BooleanSupplier;
  * every connection, no allocation per line: each connection's bytes are checked against the status
  * line's grammar as they arrive.
  *
- * <p>Status lines carry no tick number, so lines are grouped into ticks by arrival time: a line
- * more than half a status interval after the first line of the current tick starts the next one
- * (this assumes a broadcast reaches every connection within half an interval; one that does not
- * shows up as missing lines). A tick is measured if its first line arrived inside the window; each
- * connection must receive exactly one whole line per measured tick. The spread of a tick is the
- * time from the first to the last connection receiving its line, as observed by this client (its
- * own reading speed is part of it).
+ * <p>Status lines carry no tick number, so ticks are told apart by who received what: a line on a
+ * connection that already has the current tick's line starts the next tick, unless it came less
+ * than a quarter interval after that connection's previous line (then it is a duplicate). A line
+ * on a connection that skipped a tick counts the skipped one as missing. This assumes a broadcast
+ * reaches every connection within about an interval, as it must for the server to keep up. A tick
+ * is measured if its first line arrived inside the window; each connection must receive exactly
+ * one whole line per measured tick. The spread of a tick is the time from the first to the last
+ * connection receiving its line, as observed by this client (its own reading speed is part of it).
  */
 public final class FanoutRun {
 
@@ -56,8 +57,9 @@ public final class FanoutRun {
         int echoed;
         int lineState;
         int linePos;
-        /** The tick of the last whole line received, -1 before the first. */
+        /** The tick of the last whole line received, -1 before the first, and when it arrived. */
         int lastTick = -1;
+        long lastLineNanos;
         int measuredTicks;
         boolean failed;
 
@@ -70,7 +72,7 @@ public final class FanoutRun {
     private final InetSocketAddress target;
     private final int connections;
     private final Duration window;
-    private final long halfInterval;
+    private final long interval;
     private final long serverPid;
 
     private Selector selector;
@@ -82,6 +84,7 @@ public final class FanoutRun {
     private int echoesVerified;
     private int failed;
     private long duplicates;
+    private long missing;
     private long measuredLines;
 
     // Ticks, in order of their first line: first and last arrival, connections that got a line, measured or not.
@@ -104,7 +107,7 @@ public final class FanoutRun {
         this.target = target;
         this.connections = connections;
         this.window = window;
-        this.halfInterval = statusInterval.toNanos() / 2;
+        this.interval = statusInterval.toNanos();
         this.serverPid = serverPid;
     }
 
@@ -122,7 +125,12 @@ public final class FanoutRun {
             // window in the middle of a broadcast, whose lines would then be half counted.
             phase = Phase.SETTLING;
             long settleUntil = System.nanoTime() + SETTLE_NANOS;
-            pump(settleUntil + 2 * halfInterval, () -> System.nanoTime() >= settleUntil && !tickOpen(System.nanoTime()));
+            pump(settleUntil + 2 * interval, () -> System.nanoTime() >= settleUntil && !tickOpen(System.nanoTime()));
+            // Lines of broadcasts that began while connections were still opening may have been
+            // attributed to the wrong tick; from here on every connection counts from the last one.
+            for (Conn c : conns) {
+                c.lastTick = ticks - 1;
+            }
             long rssConnected = rss();
             long cpu0 = cpuTicks();
             long windowStart = System.nanoTime();
@@ -131,7 +139,7 @@ public final class FanoutRun {
             long windowEnd = windowStart + window.toNanos();
             pump(windowEnd, () -> false);
             phase = Phase.FINISHING;
-            pump(windowEnd + halfInterval, () -> lastMeasured < 0 || tickLines[lastMeasured] >= connections - failed);
+            pump(windowEnd + interval, () -> lastMeasured < 0 || tickLines[lastMeasured] >= connections - failed);
             long cpu1 = cpuTicks();
             double windowSeconds = (System.nanoTime() - windowStart) / 1e9;
             double cpu = cpu0 < 0 || cpu1 < 0 ? Double.NaN : (cpu1 - cpu0) / (double) ProcStat.CLOCK_TICKS_PER_SECOND;
@@ -289,15 +297,26 @@ public final class FanoutRun {
 
     /** A whole status line arrived on {@code c} at {@code now}. */
     private void line(Conn c, long now) {
-        int t = tickOf(now);
-        if (c.lastTick == t) {
-            if (tickMeasured[t]) {
+        if (c.lastTick >= 0 && now - c.lastLineNanos < interval / 4) {
+            if (tickMeasured[c.lastTick]) {
                 duplicates++;
-                error(String.format(Locale.ROOT, "connection %d: a second status line in tick %d of the window", c.id, t - firstMeasured + 1));
+                error(String.format(Locale.ROOT, "connection %d: a second status line %.1f ms after the one of broadcast %d of the window",
+                        c.id, (now - c.lastLineNanos) / 1e6, c.lastTick - firstMeasured + 1));
             }
             return;
         }
+        if (ticks == 0 || c.lastTick == ticks - 1) {
+            newTick(now);
+        }
+        int t = ticks - 1;
+        for (int skipped = c.lastTick + 1; skipped < t; skipped++) {
+            if (tickMeasured[skipped]) {
+                missing++;
+                error(String.format(Locale.ROOT, "connection %d: no status line in broadcast %d of the window", c.id, skipped - firstMeasured + 1));
+            }
+        }
         c.lastTick = t;
+        c.lastLineNanos = now;
         tickLines[t]++;
         tickLast[t] = now;
         if (tickMeasured[t]) {
@@ -306,11 +325,7 @@ public final class FanoutRun {
         }
     }
 
-    /** The tick a line arriving at {@code now} belongs to; starts the next one if the current one began half an interval ago. */
-    private int tickOf(long now) {
-        if (ticks > 0 && now - tickFirst[ticks - 1] < halfInterval) {
-            return ticks - 1;
-        }
+    private void newTick(long now) {
         if (ticks == tickFirst.length) {
             int n = ticks * 2;
             tickFirst = Arrays.copyOf(tickFirst, n);
@@ -328,33 +343,32 @@ public final class FanoutRun {
             }
             lastMeasured = t;
         }
-        return t;
     }
 
     /** Whether a broadcast is under way: its first line arrived, not every connection has its line yet. */
     private boolean tickOpen(long now) {
-        return ticks > 0 && tickLines[ticks - 1] < connections - failed && now - tickFirst[ticks - 1] < halfInterval;
+        return ticks > 0 && tickLines[ticks - 1] < connections - failed && now - tickFirst[ticks - 1] < interval;
     }
 
     private FanoutResult result(long rssBefore, long rssConnected, long rssEnd, double cpuSeconds, double windowSeconds,
             double connectSeconds) {
         int measured = firstMeasured < 0 ? 0 : lastMeasured - firstMeasured + 1;
-        long missing = 0;
         long partial = 0;
         for (Conn c : conns) {
             if (c.failed || measured == 0) {
                 continue;
             }
-            long lost = measured - c.measuredTicks;
-            if (lost > 0 && c.lineState != NO_LINE && c.lastTick < lastMeasured) {
-                // The line of the last tick began but never ended.
+            // What the window's last broadcasts still owe this connection.
+            long lost = lastMeasured - Math.max(c.lastTick, firstMeasured - 1);
+            if (lost > 0 && c.lineState != NO_LINE) {
+                // The line of the last broadcast began but never ended.
                 partial++;
                 lost--;
-                error(String.format(Locale.ROOT, "connection %d: the status line of the last tick of the window arrived only in part", c.id));
+                error(String.format(Locale.ROOT, "connection %d: the status line of the window's last broadcast arrived only in part", c.id));
             }
             if (lost > 0) {
                 missing += lost;
-                error(String.format(Locale.ROOT, "connection %d: %d of %d status lines of the window missing", c.id, lost, measured));
+                error(String.format(Locale.ROOT, "connection %d: no status line in the last %d broadcast(s) of the window", c.id, lost));
             }
         }
         if (!conns.isEmpty() && conns.size() == connections && measured == 0 && errors.isEmpty()) {
