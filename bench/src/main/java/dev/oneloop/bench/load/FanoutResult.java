@@ -19,6 +19,7 @@ import java.util.Map;
  * @param failedConnections connections closed for a wrong byte, a malformed line, a reset or EOF
  * @param windowSeconds     from the window's start until the last tick's lines were in
  * @param serverCpuSeconds  the server's user + system time (/proc/PID/stat) over that time, NaN if unknown
+ * @param clientCpuSeconds  the same of this process, the load generator
  * @param rssBeforeKiB      the server's VmRSS before the first connection, -1 if unknown
  * @param rssConnectedKiB   after every connection echoed and the server settled
  * @param rssEndKiB         after the window: every connection open, the broadcasts done
@@ -27,13 +28,17 @@ import java.util.Map;
  * @param errors            the first few problems, each naming its connection
  */
 public record FanoutResult(int connections, int open, int echoesVerified, int ticks, long lines, long missing, long duplicates,
-        long partial, long failedConnections, double windowSeconds, double serverCpuSeconds, long rssBeforeKiB,
+        long partial, long failedConnections, double windowSeconds, double serverCpuSeconds, double clientCpuSeconds, long rssBeforeKiB,
         long rssConnectedKiB, long rssEndKiB, double connectSeconds, double[] spreadsMillis, List<String> errors) {
 
     /** Every connection echoed, got every tick's line exactly once and whole, and at least one tick was measured. */
     public boolean allVerified() {
         return errors.isEmpty() && failedConnections == 0 && missing == 0 && duplicates == 0 && partial == 0 && ticks > 0
                 && echoesVerified == connections;
+    }
+
+    public double clientCpuPercent() {
+        return windowSeconds > 0 ? clientCpuSeconds * 100 / windowSeconds : Double.NaN;
     }
 
     public double serverCpuMicrosPerLine() {
@@ -78,6 +83,8 @@ public record FanoutResult(int connections, int open, int echoesVerified, int ti
         m.put("windowSeconds", windowSeconds);
         m.put("serverCpuSeconds", serverCpuSeconds);
         m.put("serverCpuMicrosPerLine", serverCpuMicrosPerLine());
+        m.put("clientCpuSeconds", clientCpuSeconds);
+        m.put("clientCpuPercent", clientCpuPercent());
         m.put("rssBeforeKiB", rssBeforeKiB);
         m.put("rssConnectedKiB", rssConnectedKiB);
         m.put("rssEndKiB", rssEndKiB);

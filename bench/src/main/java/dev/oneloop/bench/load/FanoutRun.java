@@ -21,14 +21,18 @@ import java.util.function.BooleanSupplier;
  * every connection, no allocation per line: each connection's bytes are checked against the status
  * line's grammar as they arrive.
  *
- * <p>Status lines carry no tick number, so ticks are told apart by who received what: a line on a
- * connection that already has the current tick's line starts the next tick, unless it came less
- * than a quarter interval after that connection's previous line (then it is a duplicate). A line
- * on a connection that skipped a tick counts the skipped one as missing. This assumes a broadcast
- * reaches every connection within about an interval, as it must for the server to keep up. A tick
- * is measured if its first line arrived inside the window; each connection must receive exactly
- * one whole line per measured tick. The spread of a tick is the time from the first to the last
- * connection receiving its line, as observed by this client (its own reading speed is part of it).
+ * <p>Status lines carry no tick number, so ticks are told apart by who received what. The window
+ * starts between two broadcasts (a quarter interval without a line, every connection having had
+ * one within the last interval), so every connection counts from the same tick. Then a line on a
+ * connection that already has the current tick's starts the next tick, unless it came within an
+ * eighth of an interval of that one (a duplicate); a line on a connection without the current
+ * tick's joins it, unless it arrives half an interval into it and a tick and a half after the
+ * connection's previous line (it missed the current tick and is the first to get the next one).
+ * A connection that skips a tick counts it as missing. This assumes every broadcast reaches every
+ * connection within half an interval or so, as it must for a server to keep up. A tick is measured if its first line arrived inside the
+ * window; each connection must receive exactly one whole line per measured tick. The spread of a
+ * tick is the time from the first to the last connection receiving its line, as observed by this
+ * client (its own reading speed is part of it).
  */
 public final class FanoutRun {
 
@@ -36,7 +40,6 @@ public final class FanoutRun {
     static final int BATCH = 500;
     private static final long CONNECT_TIMEOUT_MILLIS = 5_000;
     private static final long BATCH_ECHO_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
     private static final int MAX_ERRORS_KEPT = 5;
     private static final int PING_SIZE = 16;
     private static final byte[] PREFIX = "Server status: ".getBytes(StandardCharsets.US_ASCII);
@@ -74,6 +77,7 @@ public final class FanoutRun {
     private final Duration window;
     private final long interval;
     private final long serverPid;
+    private final Duration settle;
 
     private Selector selector;
     private final List<Conn> conns = new ArrayList<>();
@@ -95,12 +99,15 @@ public final class FanoutRun {
     private boolean[] tickMeasured = new boolean[64];
     private int firstMeasured = -1;
     private int lastMeasured = -1;
+    private long lastLineNanos;
 
     /**
      * @param statusInterval the server's broadcast interval; the window should span a few
      * @param serverPid      the server's process for its CPU and memory, or -1 for none
+     * @param settle         after the last echo, before the window may start (the server's memory is read then)
      */
-    public FanoutRun(InetSocketAddress target, int connections, Duration window, Duration statusInterval, long serverPid) {
+    public FanoutRun(InetSocketAddress target, int connections, Duration window, Duration statusInterval, long serverPid,
+            Duration settle) {
         if (connections < 1 || window.isZero() || window.isNegative() || statusInterval.isZero() || statusInterval.isNegative()) {
             throw new IllegalArgumentException("connections, window and status interval must be positive");
         }
@@ -109,6 +116,7 @@ public final class FanoutRun {
         this.window = window;
         this.interval = statusInterval.toNanos();
         this.serverPid = serverPid;
+        this.settle = settle;
     }
 
     public FanoutResult run() throws IOException {
@@ -117,22 +125,23 @@ public final class FanoutRun {
         try (Selector s = Selector.open()) {
             selector = s;
             if (!connectAll()) {
-                return result(rssBefore, -1, -1, Double.NaN, 0, (System.nanoTime() - started) / 1e9);
+                return result(rssBefore, -1, -1, Double.NaN, Double.NaN, 0, (System.nanoTime() - started) / 1e9);
             }
             double connectSeconds = (System.nanoTime() - started) / 1e9;
 
-            // Let the server settle (and JVMs finish what the connections started); never begin the
-            // window in the middle of a broadcast, whose lines would then be half counted.
+            // Let the server settle (and JVMs finish what the connections started); begin the window
+            // between two broadcasts, after one that reached every connection (the first may have
+            // begun before the last connections were accepted), and count every connection's
+            // ticks from there: the next line of each is the same broadcast's.
             phase = Phase.SETTLING;
-            long settleUntil = System.nanoTime() + SETTLE_NANOS;
-            pump(settleUntil + 2 * interval, () -> System.nanoTime() >= settleUntil && !tickOpen(System.nanoTime()));
-            // Lines of broadcasts that began while connections were still opening may have been
-            // attributed to the wrong tick; from here on every connection counts from the last one.
+            long settleUntil = System.nanoTime() + settle.toNanos();
+            pump(settleUntil + 3 * interval, () -> System.nanoTime() >= settleUntil && betweenBroadcasts(System.nanoTime()));
             for (Conn c : conns) {
                 c.lastTick = ticks - 1;
             }
             long rssConnected = rss();
             long cpu0 = cpuTicks();
+            double client0 = clientCpuSeconds();
             long windowStart = System.nanoTime();
 
             phase = Phase.MEASURING;
@@ -141,9 +150,10 @@ public final class FanoutRun {
             phase = Phase.FINISHING;
             pump(windowEnd + interval, () -> lastMeasured < 0 || tickLines[lastMeasured] >= connections - failed);
             long cpu1 = cpuTicks();
+            double client = clientCpuSeconds() - client0;
             double windowSeconds = (System.nanoTime() - windowStart) / 1e9;
             double cpu = cpu0 < 0 || cpu1 < 0 ? Double.NaN : (cpu1 - cpu0) / (double) ProcStat.CLOCK_TICKS_PER_SECOND;
-            return result(rssBefore, rssConnected, rss(), cpu, windowSeconds, connectSeconds);
+            return result(rssBefore, rssConnected, rss(), cpu, client, windowSeconds, connectSeconds);
         } finally {
             for (Conn c : conns) {
                 try {
@@ -297,19 +307,32 @@ public final class FanoutRun {
 
     /** A whole status line arrived on {@code c} at {@code now}. */
     private void line(Conn c, long now) {
-        if (c.lastTick >= 0 && now - c.lastLineNanos < interval / 4) {
-            if (tickMeasured[c.lastTick]) {
+        lastLineNanos = now;
+        int current = ticks - 1;
+        if (c.lastTick >= 0 && c.lastTick == current && now - c.lastLineNanos < interval / 8) {
+            if (tickMeasured[current]) {
                 duplicates++;
                 error(String.format(Locale.ROOT, "connection %d: a second status line %.1f ms after the one of broadcast %d of the window",
-                        c.id, (now - c.lastLineNanos) / 1e6, c.lastTick - firstMeasured + 1));
+                        c.id, (now - c.lastLineNanos) / 1e6, current - firstMeasured + 1));
             }
             return;
         }
-        if (ticks == 0 || c.lastTick == ticks - 1) {
+        boolean next;
+        if (c.lastTick < 0) {
+            // The first line of a connection: the current tick's, unless that began half an interval ago.
+            next = ticks == 0 || now - tickFirst[current] >= interval / 2;
+        } else {
+            // It has the current tick's line, so this is the next one's; or it has not, but this line
+            // comes late in the current tick and a tick and a half after its previous one: it missed
+            // the current tick and is the first to get the next.
+            next = c.lastTick == current
+                    || now - tickFirst[current] >= interval / 2 && now - c.lastLineNanos >= interval * 3 / 2;
+        }
+        if (next) {
             newTick(now);
         }
         int t = ticks - 1;
-        for (int skipped = c.lastTick + 1; skipped < t; skipped++) {
+        for (int skipped = Math.max(0, c.lastTick + 1); skipped < t && c.lastTick >= 0; skipped++) {
             if (tickMeasured[skipped]) {
                 missing++;
                 error(String.format(Locale.ROOT, "connection %d: no status line in broadcast %d of the window", c.id, skipped - firstMeasured + 1));
@@ -318,11 +341,27 @@ public final class FanoutRun {
         c.lastTick = t;
         c.lastLineNanos = now;
         tickLines[t]++;
-        tickLast[t] = now;
+        tickLast[t] = Math.max(tickLast[t], now);
         if (tickMeasured[t]) {
             c.measuredTicks++;
             measuredLines++;
         }
+    }
+
+    /**
+     * A quarter interval without a line, and every connection got one within the last interval:
+     * the last broadcast reached everyone and the next has not begun.
+     */
+    private boolean betweenBroadcasts(long now) {
+        if (now - lastLineNanos < interval / 4) {
+            return false;
+        }
+        for (Conn c : conns) {
+            if (!c.failed && (c.lastTick < 0 || now - c.lastLineNanos > interval)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void newTick(long now) {
@@ -345,13 +384,8 @@ public final class FanoutRun {
         }
     }
 
-    /** Whether a broadcast is under way: its first line arrived, not every connection has its line yet. */
-    private boolean tickOpen(long now) {
-        return ticks > 0 && tickLines[ticks - 1] < connections - failed && now - tickFirst[ticks - 1] < interval;
-    }
-
-    private FanoutResult result(long rssBefore, long rssConnected, long rssEnd, double cpuSeconds, double windowSeconds,
-            double connectSeconds) {
+    private FanoutResult result(long rssBefore, long rssConnected, long rssEnd, double cpuSeconds, double clientCpuSeconds,
+            double windowSeconds, double connectSeconds) {
         int measured = firstMeasured < 0 ? 0 : lastMeasured - firstMeasured + 1;
         long partial = 0;
         for (Conn c : conns) {
@@ -374,12 +408,17 @@ public final class FanoutRun {
         if (!conns.isEmpty() && conns.size() == connections && measured == 0 && errors.isEmpty()) {
             error("no status line arrived in the window of " + window.toMillis() + " ms");
         }
+        // A tick no connection received (every one skipped it) has no spread.
         double[] spreads = new double[measured];
-        for (int i = 0; i < measured; i++) {
-            spreads[i] = (tickLast[firstMeasured + i] - tickFirst[firstMeasured + i]) / 1e6;
+        int n = 0;
+        for (int t = firstMeasured; t >= 0 && t <= lastMeasured; t++) {
+            if (tickLines[t] > 0) {
+                spreads[n++] = (tickLast[t] - tickFirst[t]) / 1e6;
+            }
         }
+        spreads = Arrays.copyOf(spreads, n);
         return new FanoutResult(connections, conns.size() - failed, echoesVerified, measured, measuredLines, missing, duplicates,
-                partial, failed, windowSeconds, cpuSeconds, rssBefore, rssConnected, rssEnd, connectSeconds, spreads,
+                partial, failed, windowSeconds, cpuSeconds, clientCpuSeconds, rssBefore, rssConnected, rssEnd, connectSeconds, spreads,
                 List.copyOf(errors));
     }
 
@@ -412,6 +451,14 @@ public final class FanoutRun {
             return serverPid > 0 ? ProcStat.cpuTicks(serverPid) : -1;
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    private static double clientCpuSeconds() {
+        try {
+            return ProcStat.cpuSeconds(ProcessHandle.current().pid());
+        } catch (IOException e) {
+            return Double.NaN;
         }
     }
 

@@ -360,9 +360,10 @@ public final class Comparison implements Callable<Integer> {
     /** Holds {@code --fanout-connections} idle connections to {@code server} over the fan-out window, see {@link FanoutRun}. */
     private FanoutSample fanout(String serverName, int repetition, ServerProcess server) throws IOException, InterruptedException {
         // The connections of the phase before were just closed: let the server release them before the baseline.
-        Thread.sleep(300);
+        Duration settle = Duration.ofMillis(quick ? 100 : 300);
+        Thread.sleep(settle.toMillis());
         long serverLimit = ProcStat.openFilesLimit(server.pid());
-        FanoutResult r = new FanoutRun(server.address(), fanoutConnections, fanoutWindow, statusInterval, server.pid()).run();
+        FanoutResult r = new FanoutRun(server.address(), fanoutConnections, fanoutWindow, statusInterval, server.pid(), settle).run();
         return new FanoutSample(serverName, repetition, r, serverLimit);
     }
 

@@ -325,8 +325,8 @@ final class Report {
                     + "in it. **RSS per connection**: the server's VmRSS after the window, every connection still open, minus before the "
                     + "first one, divided by the connections (JVM figures include heap pages touched meanwhile). **Spread**: per broadcast, "
                     + "the time from the first connection receiving its line to the last, *as observed by the client* (one selector "
-                    + "thread reading every connection, so its own reading speed is part of it, alike for every server); p50 and max "
-                    + "over the window's broadcasts. Every connection must receive each broadcast's line exactly once and whole; "
+                    + "thread reading every connection, so its own reading speed is part of it, alike for every server; *client CPU %%* "
+                    + "is that thread's process over the window); p50 and max over the window's broadcasts. Every connection must receive each broadcast's line exactly once and whole; "
                     + "*missing / duplicate / cut* counts the lines that were not.%n%n",
                     fanout.get(0).result().connections(), config.get("fanoutLimit") == null ? "" : " (" + config.get("fanoutLimit") + ")",
                     config.get("statusInterval"), config.get("fanoutWindow")));
@@ -380,8 +380,8 @@ final class Report {
     String fanoutTable() {
         StringBuilder md = new StringBuilder();
         md.append("| server | connections | broadcasts | server CPU µs/line | vs floor | RSS KiB/connection | spread p50 ms | spread max ms "
-                + "| missing / duplicate / cut | verified |\n");
-        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|:-:|\n");
+                + "| client CPU % | missing / duplicate / cut | verified |\n");
+        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|\n");
         for (String server : outcomes.keySet()) {
             List<FanoutSample> mine = fanoutOf(server);
             if (mine.isEmpty()) {
@@ -395,6 +395,7 @@ final class Report {
                     .append(range(fanoutStat(server, FanoutResult::rssKiBPerConnection), "%.2f")).append(" | ")
                     .append(range(fanoutStat(server, FanoutResult::spreadP50Millis), "%.1f")).append(" | ")
                     .append(range(fanoutStat(server, FanoutResult::spreadMaxMillis), "%.1f")).append(" | ")
+                    .append(fmt(fanoutStat(server, FanoutResult::clientCpuPercent).median(), "%.0f")).append(" | ")
                     .append(mine.stream().mapToLong(f -> f.result().missing()).sum()).append(" / ")
                     .append(mine.stream().mapToLong(f -> f.result().duplicates()).sum()).append(" / ")
                     .append(mine.stream().mapToLong(f -> f.result().partial()).sum()).append(" | ")

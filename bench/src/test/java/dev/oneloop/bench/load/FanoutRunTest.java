@@ -16,11 +16,12 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FanoutRunTest {
 
-    private static final long INTERVAL_MILLIS = 200;
+    // Long enough that a busy machine's scheduling delays stay well below half of it.
+    private static final long INTERVAL_MILLIS = 400;
 
     private static FanoutResult run(ScriptedBroadcastServer.Mode mode, int connections, long spreadMillis) throws Exception {
         try (ScriptedBroadcastServer server = new ScriptedBroadcastServer(mode, connections, INTERVAL_MILLIS, spreadMillis)) {
-            return new FanoutRun(server.address(), connections, Duration.ofMillis(1500), Duration.ofMillis(INTERVAL_MILLIS), -1).run();
+            return new FanoutRun(server.address(), connections, Duration.ofMillis(1600), Duration.ofMillis(INTERVAL_MILLIS), -1, Duration.ofMillis(100)).run();
         }
     }
 
@@ -33,13 +34,22 @@ class FanoutRunTest {
         assertThat(r.errors()).isEmpty();
         assertThat(r.allVerified()).isTrue();
         assertThat(r.echoesVerified()).isEqualTo(connections);
-        assertThat(r.ticks()).isBetween(5, 9); // 1.5 s at 200 ms; generous, the machine is shared
+        assertThat(r.ticks()).isBetween(3, 5); // 1.6 s at 400 ms
         assertThat(r.lines()).isEqualTo((long) r.ticks() * connections);
         assertThat(r.missing()).isZero();
         assertThat(r.spreadsMillis()).hasSize(r.ticks());
         assertThat(Arrays.stream(r.spreadsMillis()).min().orElseThrow()).isGreaterThanOrEqualTo(40);
-        assertThat(r.spreadP50Millis()).isBetween(40.0, 100.0);
+        assertThat(r.spreadP50Millis()).isBetween(40.0, 150.0);
         assertThat(r.serverCpuMicrosPerLine()).isNaN(); // no server process given
+    }
+
+    @Test
+    void toleratesABroadcastSlowerThanHalfTheInterval() throws Exception {
+        FanoutResult r = run(ScriptedBroadcastServer.Mode.CORRECT, 40, 250);
+
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.allVerified()).isTrue();
+        assertThat(r.spreadP50Millis()).isBetween(250.0, 300.0);
     }
 
     @Test
@@ -78,7 +88,7 @@ class FanoutRunTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closed = (InetSocketAddress) s.getLocalSocketAddress();
         }
-        FanoutResult r = new FanoutRun(closed, 3, Duration.ofMillis(500), Duration.ofMillis(INTERVAL_MILLIS), -1).run();
+        FanoutResult r = new FanoutRun(closed, 3, Duration.ofMillis(500), Duration.ofMillis(INTERVAL_MILLIS), -1, Duration.ofMillis(100)).run();
 
         assertThat(r.allVerified()).isFalse();
         assertThat(r.ticks()).isZero();
@@ -87,7 +97,7 @@ class FanoutRunTest {
 
     @Test
     void spreadPercentilesAreNearestRank() {
-        FanoutResult r = new FanoutResult(1, 1, 1, 4, 4, 0, 0, 0, 0, 1, Double.NaN, -1, -1, -1, 0,
+        FanoutResult r = new FanoutResult(1, 1, 1, 4, 4, 0, 0, 0, 0, 1, Double.NaN, Double.NaN, -1, -1, -1, 0,
                 new double[] {9, 1, 3, 2}, List.of());
 
         assertThat(r.spreadP50Millis()).isEqualTo(2);

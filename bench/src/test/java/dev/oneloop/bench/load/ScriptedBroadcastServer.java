@@ -78,8 +78,11 @@ final class ScriptedBroadcastServer implements AutoCloseable {
     private void broadcastLoop() {
         try {
             int tick = 0; // counted once every expected connection is open
+            long next = System.nanoTime();
             while (!listener.isClosed()) {
-                TimeUnit.MILLISECONDS.sleep(intervalMillis);
+                // At a fixed rate, as the servers' timers do: a broadcast's duration does not delay the next.
+                next += TimeUnit.MILLISECONDS.toNanos(intervalMillis);
+                TimeUnit.NANOSECONDS.sleep(next - System.nanoTime());
                 List<OutputStream> now = List.copyOf(outputs);
                 if (now.size() >= expected) {
                     tick++;
