@@ -1,5 +1,6 @@
 package dev.oneloop.bench.load;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +36,15 @@ public record FanoutResult(int connections, int open, int echoesVerified, int ti
     public boolean allVerified() {
         return errors.isEmpty() && failedConnections == 0 && missing == 0 && duplicates == 0 && partial == 0 && ticks > 0
                 && echoesVerified == connections;
+    }
+
+    /** This result with one more error (something the run itself could not see, such as the server's exit). */
+    public FanoutResult withError(String error) {
+        List<String> more = new ArrayList<>(errors);
+        more.add(error);
+        return new FanoutResult(connections, open, echoesVerified, ticks, lines, missing, duplicates, partial, failedConnections,
+                windowSeconds, serverCpuSeconds, clientCpuSeconds, rssBeforeKiB, rssConnectedKiB, rssEndKiB, connectSeconds, spreadsMillis,
+                List.copyOf(more));
     }
 
     public double clientCpuPercent() {

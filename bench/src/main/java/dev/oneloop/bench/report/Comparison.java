@@ -250,18 +250,6 @@ public final class Comparison implements Callable<Integer> {
                         System.out.printf(Locale.ROOT, "  %-18s %d idle connections: %+.1f KiB RSS per connection, %.2f%% CPU%n",
                                 spec.name(), sample.connections(), sample.kibPerConnection(), sample.cpuPercent());
                     }
-                    if (fanoutConnections > 0) {
-                        FanoutSample f = fanout(spec.name(), rep + 1, server);
-                        fanout.add(f);
-                        FanoutResult r = f.result();
-                        System.out.printf(Locale.ROOT, "  %-18s fan-out to %d connections: %d ticks, %.3f us server CPU per line, %+.2f KiB RSS "
-                                        + "per connection, spread p50 %.1f ms max %.1f ms  %s%n",
-                                spec.name(), r.connections(), r.ticks(), r.serverCpuMicrosPerLine(), r.rssKiBPerConnection(),
-                                r.spreadP50Millis(), r.spreadMaxMillis(), r.allVerified() ? "verified" : "NOT VERIFIED " + r.errors());
-                        if (!server.isAlive()) {
-                            throw new IOException("the server exited during the fan-out (log: " + log + ")");
-                        }
-                    }
                     for (int k = 0; k < cells.size(); k++) {
                         Cell cell = cells.get((k + rep) % cells.size());
                         done++;
@@ -278,6 +266,20 @@ public final class Comparison implements Callable<Integer> {
                             throw new IOException(cell.label() + ": " + String.join("; ", r.errors()) + " (failed connections "
                                     + r.failedConnections() + ", unfinished " + r.unfinished() + ")");
                         }
+                    }
+                    if (fanoutConnections > 0) {
+                        // Last, so a server that cannot hold this many connections still has its workloads measured.
+                        FanoutSample f = fanout(spec.name(), rep + 1, server);
+                        if (!server.isAlive()) {
+                            f = new FanoutSample(f.server(), f.repetition(), f.result().withError("the server exited: "
+                                    + ServerProcess.tail(log) + " (log: " + log + ")"), f.serverFdLimit());
+                        }
+                        fanout.add(f);
+                        FanoutResult r = f.result();
+                        System.out.printf(Locale.ROOT, "  %-18s fan-out to %d connections: %d ticks, %.3f us server CPU per line, %+.2f KiB RSS "
+                                        + "per connection, spread p50 %.1f ms max %.1f ms  %s%n",
+                                spec.name(), r.connections(), r.ticks(), r.serverCpuMicrosPerLine(), r.rssKiBPerConnection(),
+                                r.spreadP50Millis(), r.spreadMaxMillis(), r.allVerified() ? "verified" : "NOT VERIFIED " + r.errors());
                     }
                 } catch (ServerProcess.UnavailableException e) {
                     // Exit code 2 at start: this server cannot run here (e.g. a backend the jar lacks).

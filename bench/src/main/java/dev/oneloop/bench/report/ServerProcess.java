@@ -129,7 +129,8 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    private static String tail(Path log) {
+    /** The last lines of a server's log, for a failure message. */
+    static String tail(Path log) {
         try {
             // The first line is the command, already in the report.
             List<String> lines = Files.readAllLines(log).stream().skip(1).toList();
