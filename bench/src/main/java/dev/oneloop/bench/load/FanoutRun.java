@@ -165,7 +165,7 @@ public final class FanoutRun {
         }
     }
 
-    /** Opens the connections in batches, each batch's echoes verified before the next; false if one could not be opened. */
+    /** Opens the connections in batches, each batch's echoes verified before the next; false if one could not be opened or none is left. */
     private boolean connectAll() throws IOException {
         for (int start = 0; start < connections; start += BATCH) {
             int end = Math.min(connections, start + BATCH);
@@ -203,7 +203,7 @@ public final class FanoutRun {
                 return false;
             }
         }
-        return true;
+        return failed < connections;
     }
 
     /** The echo request of connection {@code id}: {@code ping} and its number, no {@code S}. */
