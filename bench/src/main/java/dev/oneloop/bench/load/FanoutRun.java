@@ -178,7 +178,8 @@ public final class FanoutRun {
                     ch.register(selector, SelectionKey.OP_READ, c);
                 } catch (IOException e) {
                     ch.close();
-                    error(String.format(Locale.ROOT, "connection %d of %d to %s: %s", i + 1, connections, target, e.getMessage()));
+                    // Kept even past the cap: it says why the run stopped.
+                    errors.add(String.format(Locale.ROOT, "connection %d of %d to %s: %s", i + 1, connections, target, e.getMessage()));
                     return false;
                 }
                 conns.add(c);
@@ -198,7 +199,8 @@ public final class FanoutRun {
             int batchEnd = end;
             pump(System.nanoTime() + BATCH_ECHO_TIMEOUT_NANOS, () -> echoesVerified + failed >= batchEnd);
             if (echoesVerified + failed < batchEnd) {
-                error(String.format(Locale.ROOT, "%d of connections %d..%d not echoed within %d s", batchEnd - echoesVerified - failed,
+                // Kept even past the cap: it says why the run stopped.
+                errors.add(String.format(Locale.ROOT, "%d of connections %d..%d not echoed within %d s", batchEnd - echoesVerified - failed,
                         start + 1, batchEnd, TimeUnit.NANOSECONDS.toSeconds(BATCH_ECHO_TIMEOUT_NANOS)));
                 return false;
             }

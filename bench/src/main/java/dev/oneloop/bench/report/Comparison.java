@@ -233,22 +233,39 @@ public final class Comparison implements Callable<Integer> {
                     continue;
                 }
                 Path log = out.resolve("logs").resolve(spec.name() + "-" + (rep + 1) + ".log");
-                try (ServerProcess server = ServerProcess.start(outcome.command(), noPin ? null : serverCpu, root, log, 30_000)) {
+                ServerProcess server = null;
+                try {
+                    server = ServerProcess.start(outcome.command(), noPin ? null : serverCpu, root, log, 30_000);
                     outcomes.put(spec.name(), new ServerOutcome(spec.name(), ServerOutcome.Status.RAN, null, outcome.command(), server.readyLine()));
                     System.out.printf(Locale.ROOT, "[rep %d/%d] %s: %s (pid %d, CPUs %s)%n", rep + 1, reps, spec.name(),
                             server.readyLine(), server.pid(), ProcStat.allowedCpus(server.pid()));
-                    if (!serverWarmup.isZero()) {
-                        LoadResult w = load(server, new Cell(Math.min(50, cells.stream().mapToInt(Cell::connections).max().orElse(1)), 64),
-                                serverWarmup, Duration.ZERO, Duration.ZERO, SyscallCounter.Method.NONE, "warm-up");
-                        if (!w.allVerified()) {
-                            throw new IOException("server warm-up: " + String.join("; ", w.errors()) + " (unfinished " + w.unfinished() + ")");
-                        }
-                    }
+                    warmUp(server, cells);
                     if (idleConnections > 0) {
                         IdleSample sample = idle(spec.name(), rep + 1, server);
                         idle.add(sample);
                         System.out.printf(Locale.ROOT, "  %-18s %d idle connections: %+.1f KiB RSS per connection, %.2f%% CPU%n",
                                 spec.name(), sample.connections(), sample.kibPerConnection(), sample.cpuPercent());
+                    }
+                    if (fanoutConnections > 0) {
+                        FanoutSample f = fanout(spec.name(), rep + 1, server);
+                        if (!f.result().allVerified() && server.waitForExit(2_000) >= 0) {
+                            f = new FanoutSample(f.server(), f.repetition(), f.result().withError("the server exited: "
+                                    + ServerProcess.lastWords(log) + " (log: " + log + ")"), f.serverFdLimit());
+                        }
+                        fanout.add(f);
+                        FanoutResult r = f.result();
+                        System.out.printf(Locale.ROOT, "  %-18s fan-out to %d connections: %d ticks, %.3f us server CPU per line, %+.2f KiB RSS "
+                                        + "per connection, spread p50 %.1f ms max %.1f ms  %s%n",
+                                spec.name(), r.connections(), r.ticks(), r.serverCpuMicrosPerLine(), r.rssKiBPerConnection(),
+                                r.spreadP50Millis(), r.spreadMaxMillis(), r.allVerified() ? "verified" : "NOT VERIFIED " + r.errors());
+                        if (!server.isAlive()) {
+                            // It could not hold the connections: a fresh start, so its workloads are still measured.
+                            server.close();
+                            log = out.resolve("logs").resolve(spec.name() + "-" + (rep + 1) + "-after-fanout.log");
+                            server = ServerProcess.start(outcome.command(), noPin ? null : serverCpu, root, log, 30_000);
+                            System.out.printf(Locale.ROOT, "  %-18s restarted after the fan-out: pid %d%n", spec.name(), server.pid());
+                            warmUp(server, cells);
+                        }
                     }
                     for (int k = 0; k < cells.size(); k++) {
                         Cell cell = cells.get((k + rep) % cells.size());
@@ -267,20 +284,6 @@ public final class Comparison implements Callable<Integer> {
                                     + r.failedConnections() + ", unfinished " + r.unfinished() + ")");
                         }
                     }
-                    if (fanoutConnections > 0) {
-                        // Last, so a server that cannot hold this many connections still has its workloads measured.
-                        FanoutSample f = fanout(spec.name(), rep + 1, server);
-                        if (!server.isAlive()) {
-                            f = new FanoutSample(f.server(), f.repetition(), f.result().withError("the server exited: "
-                                    + ServerProcess.tail(log) + " (log: " + log + ")"), f.serverFdLimit());
-                        }
-                        fanout.add(f);
-                        FanoutResult r = f.result();
-                        System.out.printf(Locale.ROOT, "  %-18s fan-out to %d connections: %d ticks, %.3f us server CPU per line, %+.2f KiB RSS "
-                                        + "per connection, spread p50 %.1f ms max %.1f ms  %s%n",
-                                spec.name(), r.connections(), r.ticks(), r.serverCpuMicrosPerLine(), r.rssKiBPerConnection(),
-                                r.spreadP50Millis(), r.spreadMaxMillis(), r.allVerified() ? "verified" : "NOT VERIFIED " + r.errors());
-                    }
                 } catch (ServerProcess.UnavailableException e) {
                     // Exit code 2 at start: this server cannot run here (e.g. a backend the jar lacks).
                     // Skipped with its reason if it never ran; a failure if it ran in an earlier repetition.
@@ -291,6 +294,10 @@ public final class Comparison implements Callable<Integer> {
                 } catch (IOException e) {
                     System.out.println("  FAILED " + spec.name() + ": " + e.getMessage());
                     outcomes.put(spec.name(), new ServerOutcome(spec.name(), ServerOutcome.Status.FAILED, e.getMessage(), outcome.command(), null));
+                } finally {
+                    if (server != null) {
+                        server.close();
+                    }
                 }
                 Report.write(out, name, machine, config, outcomes, cells, samples, idle, fanout, (System.nanoTime() - startedNanos) / 1e9, false);
             }
@@ -356,6 +363,18 @@ public final class Comparison implements Callable<Integer> {
             for (SocketChannel c : open) {
                 c.close();
             }
+        }
+    }
+
+    /** Load after a server start, not measured, so the JIT has compiled the hot path. */
+    private void warmUp(ServerProcess server, List<Cell> cells) throws IOException, InterruptedException {
+        if (serverWarmup.isZero()) {
+            return;
+        }
+        LoadResult w = load(server, new Cell(Math.min(50, cells.stream().mapToInt(Cell::connections).max().orElse(1)), 64),
+                serverWarmup, Duration.ZERO, Duration.ZERO, SyscallCounter.Method.NONE, "warm-up");
+        if (!w.allVerified()) {
+            throw new IOException("server warm-up: " + String.join("; ", w.errors()) + " (unfinished " + w.unfinished() + ")");
         }
     }
 

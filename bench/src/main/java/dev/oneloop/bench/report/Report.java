@@ -326,8 +326,11 @@ final class Report {
                     + "first one, divided by the connections (JVM figures include heap pages touched meanwhile). **Spread**: per broadcast, "
                     + "the time from the first connection receiving its line to the last, *as observed by the client* (one selector "
                     + "thread reading every connection, so its own reading speed is part of it, alike for every server; *client CPU %%* "
-                    + "is that thread's process over the window); p50 and max over the window's broadcasts. Every connection must receive each broadcast's line exactly once and whole; "
-                    + "*missing / duplicate / cut* counts the lines that were not.%n%n",
+                    + "is that thread's process over the window); p50 and max over the window's broadcasts. Every connection must "
+                    + "receive each broadcast's line exactly once and whole; *missing / duplicate / cut* counts the lines that were not. "
+                    + "Lines carry no tick number, so the client tells broadcasts apart by which connections already have the current "
+                    + "one's line: when broadcasts overlap (one takes longer than the interval, or the server's timer catches up on late "
+                    + "ticks), late lines count as missing.%n%n",
                     fanout.get(0).result().connections(), config.get("fanoutLimit") == null ? "" : " (" + config.get("fanoutLimit") + ")",
                     config.get("statusInterval"), config.get("fanoutWindow")));
             md.append(fanoutTable());
