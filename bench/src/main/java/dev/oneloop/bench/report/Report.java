@@ -426,7 +426,7 @@ final class Report {
             double cpu = fanoutStat(server, FanoutResult::serverCpuMicrosPerLine).median();
             boolean cpuMet = ratio <= CPU_PER_LINE_VS_FLOOR_GOAL;
             goals.add(new Goal(server, "cpuPerLineVsFloor", ratio, CPU_PER_LINE_VS_FLOOR_GOAL, cpuMet, Double.isNaN(ratio)
-                    ? String.format(Locale.ROOT, "%s: CPU per status line %s µs, no %s figure in this run to compare with (goal ≤ %.1f× %s): not checked",
+                    ? String.format(Locale.ROOT, "%s: CPU per status line %s µs, no usable %s figure in this run to compare with (goal ≤ %.1f× %s): not checked",
                             server, fmt(cpu, "%.2f"), floor, CPU_PER_LINE_VS_FLOOR_GOAL, floor)
                     : String.format(Locale.ROOT, "%s: CPU per status line %.2f µs = %.2f× %s's %.2f µs (goal ≤ %.1f×): %s", server, cpu, ratio,
                             floor, fanoutStat(floor, FanoutResult::serverCpuMicrosPerLine).median(), CPU_PER_LINE_VS_FLOOR_GOAL,
@@ -449,13 +449,16 @@ final class Report {
         return Stat.of(fanoutOf(server).stream().map(x -> f.applyAsDouble(x.result())).toList());
     }
 
-    /** Median CPU per status line divided by that of the server's C floor, NaN for a floor or without one. */
+    /**
+     * Median CPU per status line divided by that of the server's C floor; NaN for a floor, without
+     * one, or when the floor's window held no CPU tick (10 ms) to divide by.
+     */
     private double fanoutVsFloor(String server) {
-        String floor = floorOf(server);
-        if (server.startsWith("c-")) {
+        double floor = fanoutStat(floorOf(server), FanoutResult::serverCpuMicrosPerLine).median();
+        if (server.startsWith("c-") || !(floor > 0)) {
             return Double.NaN;
         }
-        return fanoutStat(server, FanoutResult::serverCpuMicrosPerLine).median() / fanoutStat(floor, FanoutResult::serverCpuMicrosPerLine).median();
+        return fanoutStat(server, FanoutResult::serverCpuMicrosPerLine).median() / floor;
     }
 
     private static String floorOf(String server) {
