@@ -136,6 +136,10 @@ public final class FanoutRun {
             phase = Phase.SETTLING;
             long settleUntil = System.nanoTime() + settle.toNanos();
             pump(settleUntil + 3 * interval, () -> System.nanoTime() >= settleUntil && betweenBroadcasts(System.nanoTime()));
+            if (!betweenBroadcasts(System.nanoTime())) {
+                errors.add("no pause between two broadcasts with every connection served within 3 intervals of connecting "
+                        + "(none arrived, or they overlap); the window started regardless");
+            }
             for (Conn c : conns) {
                 c.lastTick = ticks - 1;
             }
