@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds what the comparison needs and runs it: every server of bench/servers.conf x {1, 50, 500}
-# connections x {64 B, 1 KiB}, 3 repetitions (about 12 minutes on 2 CPUs), or with --quick the
-# smoke variant (under a minute). Results go to bench-results/ (comparison.* or smoke.*).
+# connections x {64 B, 1 KiB} and 5000 x 64 B, plus the fan-out to 9000 idle connections, 3
+# repetitions (about 21 minutes on 2 CPUs), or with --quick the smoke variant (about a minute). Results go to bench-results/ (comparison.* or smoke.*).
 # Any other argument goes to the comparison; see: bench/run-comparison.sh --help
 # Exit code 0 only if every server that could run ran every workload and every echo was verified.
 set -euo pipefail

@@ -70,6 +70,21 @@ public final class ProcStat {
         return -1;
     }
 
+    /** The soft limit of open files of {@code pid} ("Max open files" in /proc/PID/limits), -1 if unknown, MAX_VALUE if unlimited. */
+    public static long openFilesLimit(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "limits"))) {
+                if (line.startsWith("Max open files")) {
+                    String soft = line.substring("Max open files".length()).strip().split("\\s+")[0];
+                    return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     /** The process listening on TCP {@code port} (from /proc/net/tcp{,6} and /proc/PID/fd), or -1. */
     public static long listenerPid(int port) {
         String inode = null;

@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import dev.oneloop.bench.Durations;
+import dev.oneloop.bench.load.FanoutResult;
+import dev.oneloop.bench.load.FanoutRun;
 import dev.oneloop.bench.load.LoadResult;
 import dev.oneloop.bench.load.LoadRun;
 import dev.oneloop.bench.load.LoadSpec;
@@ -37,7 +39,10 @@ import picocli.CommandLine.Option;
                 "Exit code 0 only if every server that could run ran every workload and every echo was verified."})
 public final class Comparison implements Callable<Integer> {
 
-    @Option(names = "--quick", description = "CI smoke variant: one repetition, workloads 1x64 and 50x1024, short windows (under a minute)")
+    /** Descriptors kept out of the fan-out's share of the limit: the JVMs', perf's, the other phases' lingering ones. */
+    private static final int FD_SPARE = 2_000;
+
+    @Option(names = "--quick", description = "CI smoke variant: one repetition, workloads 1x64 and 50x1024, a 200-connection fan-out, short windows (under a minute)")
     private boolean quick;
 
     @Option(names = "--reps", description = "repetitions (default 3, quick 1)")
@@ -50,7 +55,7 @@ public final class Comparison implements Callable<Integer> {
     private List<Integer> sizes;
 
     @Option(names = "--cells", split = ",",
-            description = "explicit workloads CONNECTIONSxSIZE instead of every connections x sizes pair (quick: 1x64,50x1024)")
+            description = "explicit workloads CONNECTIONSxSIZE instead of every connections x sizes pair (default: every pair and 5000x64; quick: 1x64,50x1024)")
     private List<String> cellList;
 
     @Option(names = "--warmup", converter = Durations.class, description = "load before each measured window (default 700ms, quick 200ms)")
@@ -72,6 +77,15 @@ public final class Comparison implements Callable<Integer> {
 
     @Option(names = "--idle-window", converter = Durations.class, description = "window of the idle CPU measurement (default 1s, quick 300ms)")
     private Duration idleWindow;
+
+    @Option(names = "--fanout-connections",
+            description = "idle connections of the fan-out measurement (broadcast cost per line, memory per connection); 0 skips it; "
+                    + "lowered to what the open-files limit allows (default 9000, quick 200)")
+    private Integer fanoutConnections;
+
+    @Option(names = "--fanout-window", converter = Durations.class,
+            description = "window of the fan-out measurement; span a few status intervals (default 10s, quick 1200ms)")
+    private Duration fanoutWindow;
 
     @Option(names = "--status-interval", defaultValue = "1s", converter = Durations.class,
             description = "status broadcast interval given to every server (default ${DEFAULT-VALUE})")
@@ -131,6 +145,7 @@ public final class Comparison implements Callable<Integer> {
             default -> SyscallCounter.Method.detect();
         };
 
+        String fanoutLimit = limitFanout();
         Path cDir = out.resolve("c-floors");
         Map<String, String> cFailures = CFloors.build(cDir);
         Map<String, String> values = new LinkedHashMap<>();
@@ -139,6 +154,7 @@ public final class Comparison implements Callable<Integer> {
         values.put("bench.cp", absoluteClassPath());
         values.put("c.dir", cDir.toString());
         values.put("status.interval", Durations.format(statusInterval));
+        values.put("max.connections", Integer.toString(maxConnections()));
 
         List<ServerSpec> runnable = new ArrayList<>();
         Map<String, ServerOutcome> outcomes = new LinkedHashMap<>();
@@ -183,11 +199,13 @@ public final class Comparison implements Callable<Integer> {
                 }
             }
         }
-        Map<String, Object> config = config(pinning, method, cells);
+        Map<String, Object> config = config(pinning, method, cells, fanoutLimit);
         Map<String, Object> machine = machine(method, pinning);
         double estimate = runnable.size() * reps * (1.0 + serverWarmup.toMillis() / 1e3
                 + (idleConnections > 0 ? 0.8 + idleWindow.toMillis() / 1e3 : 0)
-                + cells.size() * ((warmup.toMillis() + measure.toMillis() + syscallWindow.toMillis()) / 1e3 + 0.4));
+                + (fanoutConnections > 0 ? 1.5 + fanoutWindow.toMillis() / 1e3 + fanoutConnections / 5_000.0 : 0)
+                + cells.size() * ((warmup.toMillis() + measure.toMillis() + syscallWindow.toMillis()) / 1e3 + 0.4)
+                + cells.stream().mapToInt(Cell::connections).sum() / 5_000.0);
         System.out.printf(Locale.ROOT, "comparison: %d servers x %d workloads x %d repetitions, about %.0f s; %s; syscalls: %s%n",
                 runnable.size(), cells.size(), reps, estimate, pinning, method);
         for (ServerOutcome o : outcomes.values()) {
@@ -195,9 +213,13 @@ public final class Comparison implements Callable<Integer> {
                 System.out.println("  skipped " + o.name() + ": " + o.reason());
             }
         }
+        if (fanoutLimit != null) {
+            System.out.println("  " + fanoutLimit);
+        }
 
         List<Sample> samples = new ArrayList<>();
         List<IdleSample> idle = new ArrayList<>();
+        List<FanoutSample> fanout = new ArrayList<>();
         int total = runnable.size() * reps * cells.size();
         int done = 0;
         for (int rep = 0; rep < reps; rep++) {
@@ -211,22 +233,39 @@ public final class Comparison implements Callable<Integer> {
                     continue;
                 }
                 Path log = out.resolve("logs").resolve(spec.name() + "-" + (rep + 1) + ".log");
-                try (ServerProcess server = ServerProcess.start(outcome.command(), noPin ? null : serverCpu, root, log, 30_000)) {
+                ServerProcess server = null;
+                try {
+                    server = ServerProcess.start(outcome.command(), noPin ? null : serverCpu, root, log, 30_000);
                     outcomes.put(spec.name(), new ServerOutcome(spec.name(), ServerOutcome.Status.RAN, null, outcome.command(), server.readyLine()));
                     System.out.printf(Locale.ROOT, "[rep %d/%d] %s: %s (pid %d, CPUs %s)%n", rep + 1, reps, spec.name(),
                             server.readyLine(), server.pid(), ProcStat.allowedCpus(server.pid()));
-                    if (!serverWarmup.isZero()) {
-                        LoadResult w = load(server, new Cell(Math.min(50, cells.stream().mapToInt(Cell::connections).max().orElse(1)), 64),
-                                serverWarmup, Duration.ZERO, Duration.ZERO, SyscallCounter.Method.NONE, "warm-up");
-                        if (!w.allVerified()) {
-                            throw new IOException("server warm-up: " + String.join("; ", w.errors()) + " (unfinished " + w.unfinished() + ")");
-                        }
-                    }
+                    warmUp(server, cells);
                     if (idleConnections > 0) {
                         IdleSample sample = idle(spec.name(), rep + 1, server);
                         idle.add(sample);
                         System.out.printf(Locale.ROOT, "  %-18s %d idle connections: %+.1f KiB RSS per connection, %.2f%% CPU%n",
                                 spec.name(), sample.connections(), sample.kibPerConnection(), sample.cpuPercent());
+                    }
+                    if (fanoutConnections > 0) {
+                        FanoutSample f = fanout(spec.name(), rep + 1, server);
+                        if (!f.result().allVerified() && server.waitForExit(2_000) >= 0) {
+                            f = new FanoutSample(f.server(), f.repetition(), f.result().withError("the server exited: "
+                                    + ServerProcess.lastWords(log) + " (log: " + log + ")"), f.serverFdLimit());
+                        }
+                        fanout.add(f);
+                        FanoutResult r = f.result();
+                        System.out.printf(Locale.ROOT, "  %-18s fan-out to %d connections: %d ticks, %.3f us server CPU per line, %+.2f KiB RSS "
+                                        + "per connection, spread p50 %.1f ms max %.1f ms  %s%n",
+                                spec.name(), r.connections(), r.ticks(), r.serverCpuMicrosPerLine(), r.rssKiBPerConnection(),
+                                r.spreadP50Millis(), r.spreadMaxMillis(), r.allVerified() ? "verified" : "NOT VERIFIED " + r.errors());
+                        if (!server.isAlive()) {
+                            // It could not hold the connections: a fresh start, so its workloads are still measured.
+                            server.close();
+                            log = out.resolve("logs").resolve(spec.name() + "-" + (rep + 1) + "-after-fanout.log");
+                            server = ServerProcess.start(outcome.command(), noPin ? null : serverCpu, root, log, 30_000);
+                            System.out.printf(Locale.ROOT, "  %-18s restarted after the fan-out: pid %d%n", spec.name(), server.pid());
+                            warmUp(server, cells);
+                        }
                     }
                     for (int k = 0; k < cells.size(); k++) {
                         Cell cell = cells.get((k + rep) % cells.size());
@@ -255,16 +294,24 @@ public final class Comparison implements Callable<Integer> {
                 } catch (IOException e) {
                     System.out.println("  FAILED " + spec.name() + ": " + e.getMessage());
                     outcomes.put(spec.name(), new ServerOutcome(spec.name(), ServerOutcome.Status.FAILED, e.getMessage(), outcome.command(), null));
+                } finally {
+                    if (server != null) {
+                        server.close();
+                    }
                 }
-                Report.write(out, name, machine, config, outcomes, cells, samples, idle, (System.nanoTime() - startedNanos) / 1e9, false);
+                Report.write(out, name, machine, config, outcomes, cells, samples, idle, fanout, (System.nanoTime() - startedNanos) / 1e9, false);
             }
         }
         double seconds = (System.nanoTime() - startedNanos) / 1e9;
-        Report report = Report.write(out, name, machine, config, outcomes, cells, samples, idle, seconds, true);
+        Report report = Report.write(out, name, machine, config, outcomes, cells, samples, idle, fanout, seconds, true);
         System.out.println();
         System.out.println(report.markdownTable());
+        if (!fanout.isEmpty()) {
+            System.out.println(report.fanoutTable());
+            report.goals().forEach(g -> System.out.println("goal: " + g.line()));
+        }
         System.out.printf(Locale.ROOT, "wrote %s, %s, %s in %.0f s%n", report.json(), report.markdown(), report.chart(), seconds);
-        List<String> problems = report.problems(reps, idleConnections > 0);
+        List<String> problems = report.problems(reps, idleConnections > 0, fanoutConnections > 0);
         if (!problems.isEmpty()) {
             System.out.println("INCOMPLETE:");
             problems.forEach(p -> System.out.println("  " + p));
@@ -319,6 +366,63 @@ public final class Comparison implements Callable<Integer> {
         }
     }
 
+    /** Load after a server start, not measured, so the JIT has compiled the hot path. */
+    private void warmUp(ServerProcess server, List<Cell> cells) throws IOException, InterruptedException {
+        if (serverWarmup.isZero()) {
+            return;
+        }
+        LoadResult w = load(server, new Cell(Math.min(50, cells.stream().mapToInt(Cell::connections).max().orElse(1)), 64),
+                serverWarmup, Duration.ZERO, Duration.ZERO, SyscallCounter.Method.NONE, "warm-up");
+        if (!w.allVerified()) {
+            throw new IOException("server warm-up: " + String.join("; ", w.errors()) + " (unfinished " + w.unfinished() + ")");
+        }
+    }
+
+    /** Holds {@code --fanout-connections} idle connections to {@code server} over the fan-out window, see {@link FanoutRun}. */
+    private FanoutSample fanout(String serverName, int repetition, ServerProcess server) throws IOException, InterruptedException {
+        // The connections of the phase before were just closed: let the server release them before the baseline.
+        Duration settle = Duration.ofMillis(quick ? 100 : 300);
+        Thread.sleep(settle.toMillis());
+        long serverLimit = ProcStat.openFilesLimit(server.pid());
+        FanoutResult r = new FanoutRun(server.address(), fanoutConnections, fanoutWindow, statusInterval, server.pid(), settle).run();
+        return new FanoutSample(serverName, repetition, r, serverLimit);
+    }
+
+    /**
+     * Lowers {@code --fanout-connections} to what the open-files limit allows: the client's and the
+     * server's ends both count (the limit here is meant for the machine's whole run, and a server
+     * inherits this JVM's limit, which the JVM raised to the hard one), with room for the JVMs' own
+     * files. Returns the note for the report when it lowered it, else null.
+     */
+    private String limitFanout() {
+        long limit = ProcStat.openFilesLimit(ProcessHandle.current().pid());
+        if (fanoutConnections <= 0 || limit <= 0) {
+            return null;
+        }
+        int allowed = (int) Math.max(0, Math.min(Integer.MAX_VALUE, (limit - FD_SPARE) / 2));
+        if (allowed >= fanoutConnections) {
+            return null;
+        }
+        String note = String.format(Locale.ROOT, "fan-out at %,d connections instead of %,d: fd limit %,d (client and server ends both count, "
+                + "%,d kept spare)", allowed, fanoutConnections, limit, FD_SPARE);
+        fanoutConnections = allowed;
+        return note;
+    }
+
+    /** {max.connections} of the server list: room for the largest phase, never below oneloop's default. */
+    private int maxConnections() {
+        int most = Math.max(fanoutConnections, idleConnections);
+        List<String> explicit = cellList == null ? List.of() : cellList;
+        for (String c : explicit) {
+            String[] parts = c.trim().toLowerCase(Locale.ROOT).split("x");
+            most = Math.max(most, parts.length == 2 && parts[0].matches("\\d+") ? Integer.parseInt(parts[0]) : 0);
+        }
+        for (int c : connections) {
+            most = Math.max(most, c);
+        }
+        return Math.max(10_000, most + 1_000);
+    }
+
     /**
      * Whether standard output is a terminal, for the live progress line. Not System.console(): on
      * recent JDKs that may start a line editor that reads standard input, which under Surefire is
@@ -345,11 +449,13 @@ public final class Comparison implements Callable<Integer> {
         if (reps == null) {
             reps = quick ? 1 : 3;
         }
-        if (connections == null) {
-            connections = List.of(1, 50, 500);
-        }
         if (cellList == null && quick) {
             cellList = List.of("1x64", "50x1024");
+        } else if (cellList == null && connections == null && sizes == null) {
+            cellList = List.of("1x64", "1x1024", "50x64", "50x1024", "500x64", "500x1024", "5000x64");
+        }
+        if (connections == null) {
+            connections = List.of(1, 50, 500);
         }
         if (sizes == null) {
             sizes = List.of(64, 1024);
@@ -374,6 +480,12 @@ public final class Comparison implements Callable<Integer> {
         }
         if (idleWindow == null) {
             idleWindow = Duration.ofMillis(quick ? 300 : 1000);
+        }
+        if (fanoutConnections == null) {
+            fanoutConnections = quick ? 200 : 9_000;
+        }
+        if (fanoutWindow == null) {
+            fanoutWindow = Duration.ofMillis(quick ? 1200 : 10_000);
         }
     }
 
@@ -422,7 +534,7 @@ public final class Comparison implements Callable<Integer> {
         }
     }
 
-    private Map<String, Object> config(String pinning, SyscallCounter.Method method, List<Cell> cells) {
+    private Map<String, Object> config(String pinning, SyscallCounter.Method method, List<Cell> cells, String fanoutLimit) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("quick", quick);
         c.put("repetitions", reps);
@@ -434,6 +546,9 @@ public final class Comparison implements Callable<Integer> {
         c.put("serverWarmup", Durations.format(serverWarmup));
         c.put("idleConnections", idleConnections);
         c.put("idleWindow", Durations.format(idleWindow));
+        c.put("fanoutConnections", fanoutConnections);
+        c.put("fanoutWindow", Durations.format(fanoutWindow));
+        c.put("fanoutLimit", fanoutLimit);
         c.put("statusInterval", Durations.format(statusInterval));
         c.put("clientThreads", clientThreads);
         c.put("jvmFlags", jvmFlags);

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 import dev.oneloop.bench.Json;
+import dev.oneloop.bench.load.FanoutResult;
 import dev.oneloop.bench.load.LoadResult;
 
 /**
@@ -65,10 +66,11 @@ final class Report {
     private final List<Cell> cells;
     private final List<Row> rows;
     private final List<IdleSample> idle;
+    private final List<FanoutSample> fanout;
     private final List<String> notes = new ArrayList<>();
 
     private Report(Path json, Path markdown, Path chart, Map<String, ServerOutcome> outcomes, List<Cell> cells, List<Row> rows,
-            List<IdleSample> idle) {
+            List<IdleSample> idle, List<FanoutSample> fanout) {
         this.json = json;
         this.markdown = markdown;
         this.chart = chart;
@@ -76,12 +78,13 @@ final class Report {
         this.cells = cells;
         this.rows = rows;
         this.idle = idle;
+        this.fanout = fanout;
     }
 
     /** Writes the three files; {@code last} is false for the intermediate saves after each server. */
     static Report write(Path out, String name, Map<String, Object> machine, Map<String, Object> config,
-            Map<String, ServerOutcome> outcomes, List<Cell> cells, List<Sample> samples, List<IdleSample> idle, double seconds,
-            boolean last)
+            Map<String, ServerOutcome> outcomes, List<Cell> cells, List<Sample> samples, List<IdleSample> idle,
+            List<FanoutSample> fanout, double seconds, boolean last)
             throws IOException {
         List<Row> rows = new ArrayList<>();
         for (Cell cell : cells) {
@@ -94,7 +97,7 @@ final class Report {
             }
         }
         Report r = new Report(out.resolve(name + ".json"), out.resolve(name + ".md"), out.resolve(name + ".png"), outcomes, cells, rows,
-                List.copyOf(idle));
+                List.copyOf(idle), List.copyOf(fanout));
         Files.writeString(r.json, Json.write(r.toJson(machine, config, seconds, last)));
         Files.writeString(r.markdown, r.toMarkdown(machine, config, seconds));
         if (last) {
@@ -123,7 +126,7 @@ final class Report {
     }
 
     /** What keeps the report from being complete: a failed server, a missing workload, an unverified echo, a missing file. */
-    List<String> problems(int repetitions, boolean idleMeasured) {
+    List<String> problems(int repetitions, boolean idleMeasured, boolean fanoutMeasured) {
         List<String> problems = new ArrayList<>();
         for (ServerOutcome o : outcomes.values()) {
             if (o.status() == ServerOutcome.Status.FAILED) {
@@ -136,6 +139,15 @@ final class Report {
             long idleRuns = idle.stream().filter(i -> i.server().equals(o.name())).count();
             if (idleMeasured && idleRuns != repetitions) {
                 problems.add(o.name() + ": idle measurement in " + idleRuns + " of " + repetitions + " repetitions");
+            }
+            List<FanoutSample> fanoutRuns = fanoutOf(o.name());
+            if (fanoutMeasured && fanoutRuns.size() != repetitions) {
+                problems.add(o.name() + ": fan-out measurement in " + fanoutRuns.size() + " of " + repetitions + " repetitions");
+            }
+            for (FanoutSample f : fanoutRuns) {
+                if (!f.result().allVerified()) {
+                    problems.add(o.name() + " fan-out (repetition " + f.repetition() + "): " + fanoutFailure(f.result()));
+                }
             }
             for (Cell cell : cells) {
                 Row row = rows.stream().filter(r -> r.server().equals(o.name()) && r.cell().equals(cell)).findFirst().orElse(null);
@@ -230,6 +242,45 @@ final class Report {
             idleResults.add(m);
         }
         root.put("idle", idleResults);
+        List<Object> fanoutResults = new ArrayList<>();
+        for (String server : outcomes.keySet()) {
+            List<FanoutSample> mine = fanoutOf(server);
+            if (mine.isEmpty()) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("server", server);
+            m.put("connections", mine.get(0).result().connections());
+            m.put("verified", mine.stream().allMatch(f -> f.result().allVerified()));
+            m.put("serverCpuMicrosPerLine", fanoutStat(server, FanoutResult::serverCpuMicrosPerLine).toMap());
+            m.put("vsFloor", fanoutVsFloor(server));
+            m.put("rssKiBPerConnection", fanoutStat(server, FanoutResult::rssKiBPerConnection).toMap());
+            m.put("spreadP50Millis", fanoutStat(server, FanoutResult::spreadP50Millis).toMap());
+            m.put("spreadMaxMillis", fanoutStat(server, FanoutResult::spreadMaxMillis).toMap());
+            List<Object> runs = new ArrayList<>();
+            for (FanoutSample f : mine) {
+                Map<String, Object> run = new LinkedHashMap<>();
+                run.put("repetition", f.repetition());
+                run.put("serverFdLimit", f.serverFdLimit());
+                run.putAll(f.result().toMap());
+                runs.add(run);
+            }
+            m.put("runs", runs);
+            fanoutResults.add(m);
+        }
+        root.put("fanout", fanoutResults);
+        List<Object> goalResults = new ArrayList<>();
+        for (Goal g : goals()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("server", g.server());
+            m.put("goal", g.what());
+            m.put("value", g.value());
+            m.put("limit", g.limit());
+            m.put("met", g.met());
+            m.put("line", g.line());
+            goalResults.add(m);
+        }
+        root.put("goals", goalResults);
         root.put("notes", notes);
         return root;
     }
@@ -266,6 +317,29 @@ final class Report {
                             .append(range(Stat.of(mine.stream().map(IdleSample::cpuPercent).toList()), "%.2f")).append(" |\n");
                 }
             }
+        }
+        if (!fanout.isEmpty()) {
+            md.append(String.format(Locale.ROOT, "%n## Fan-out%n%nEach server start: %,d connections%s each echo one message (verified), then "
+                    + "stay idle while the server broadcasts its status line every %s, measured over %s. **Server CPU per line**: user + "
+                    + "system time of the server (/proc/PID/stat) over the window, divided by the status lines the connections received "
+                    + "in it. **RSS per connection**: the server's VmRSS after the window, every connection still open, minus before the "
+                    + "first one, divided by the connections (JVM figures include heap pages touched meanwhile). **Spread**: per broadcast, "
+                    + "the time from the first connection receiving its line to the last, *as observed by the client* (one selector "
+                    + "thread reading every connection, so its own reading speed is part of it, alike for every server; *client CPU %%* "
+                    + "is that thread's process over the window); p50 and max over the window's broadcasts. Every connection must "
+                    + "receive each broadcast's line exactly once and whole; *missing / duplicate / cut* counts the lines that were not. "
+                    + "Lines carry no tick number, so the client tells broadcasts apart by which connections already have the current "
+                    + "one's line: when broadcasts overlap (one takes longer than the interval, or the server's timer catches up on late "
+                    + "ticks), late lines count as missing.%n%n",
+                    fanout.get(0).result().connections(), config.get("fanoutLimit") == null ? "" : " (" + config.get("fanoutLimit") + ")",
+                    config.get("statusInterval"), config.get("fanoutWindow")));
+            md.append(fanoutTable());
+            md.append("\n## Goals\n\n");
+            List<Goal> goals = goals();
+            if (goals.isEmpty()) {
+                md.append("- no oneloop server measured in the fan-out\n");
+            }
+            goals.forEach(g -> md.append("- ").append(g.line()).append('\n'));
         }
         List<ServerOutcome> notRun = outcomes.values().stream().filter(o -> o.status() != ServerOutcome.Status.RAN).toList();
         if (!notRun.isEmpty()) {
@@ -306,8 +380,99 @@ final class Report {
         return md.toString();
     }
 
+    String fanoutTable() {
+        StringBuilder md = new StringBuilder();
+        md.append("| server | connections | broadcasts | server CPU µs/line | vs floor | RSS KiB/connection | spread p50 ms | spread max ms "
+                + "| client CPU % | missing / duplicate / cut | verified |\n");
+        md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|\n");
+        for (String server : outcomes.keySet()) {
+            List<FanoutSample> mine = fanoutOf(server);
+            if (mine.isEmpty()) {
+                continue;
+            }
+            boolean verified = mine.stream().allMatch(f -> f.result().allVerified());
+            md.append("| ").append(server).append(" | ").append(String.format(Locale.ROOT, "%,d", mine.get(0).result().connections()))
+                    .append(" | ").append(range(fanoutStat(server, r -> r.ticks()), "%.0f")).append(" | ")
+                    .append(range(fanoutStat(server, FanoutResult::serverCpuMicrosPerLine), "%.2f")).append(" | ")
+                    .append(fmt(fanoutVsFloor(server), "%.2f×")).append(" | ")
+                    .append(range(fanoutStat(server, FanoutResult::rssKiBPerConnection), "%.2f")).append(" | ")
+                    .append(range(fanoutStat(server, FanoutResult::spreadP50Millis), "%.1f")).append(" | ")
+                    .append(range(fanoutStat(server, FanoutResult::spreadMaxMillis), "%.1f")).append(" | ")
+                    .append(fmt(fanoutStat(server, FanoutResult::clientCpuPercent).median(), "%.0f")).append(" | ")
+                    .append(mine.stream().mapToLong(f -> f.result().missing()).sum()).append(" / ")
+                    .append(mine.stream().mapToLong(f -> f.result().duplicates()).sum()).append(" / ")
+                    .append(mine.stream().mapToLong(f -> f.result().partial()).sum()).append(" | ")
+                    .append(verified ? "yes" : "**NO**: " + fanoutFailure(mine.stream().filter(f -> !f.result().allVerified())
+                            .findFirst().orElseThrow().result()).replace("|", "\\|")).append(" |\n");
+        }
+        return md.toString();
+    }
+
+    /** One line per goal of issue 9 and oneloop server: CPU per status line against its model's C floor, RSS per idle connection. */
+    record Goal(String server, String what, double value, double limit, boolean met, String line) {
+    }
+
+    static final double CPU_PER_LINE_VS_FLOOR_GOAL = 1.1;
+    static final double RSS_KIB_PER_CONNECTION_GOAL = 6.0;
+
+    List<Goal> goals() {
+        List<Goal> goals = new ArrayList<>();
+        for (String server : outcomes.keySet()) {
+            if (!server.startsWith("oneloop") || fanoutOf(server).isEmpty()) {
+                continue;
+            }
+            String floor = floorOf(server);
+            double ratio = fanoutVsFloor(server);
+            double cpu = fanoutStat(server, FanoutResult::serverCpuMicrosPerLine).median();
+            boolean cpuMet = ratio <= CPU_PER_LINE_VS_FLOOR_GOAL;
+            goals.add(new Goal(server, "cpuPerLineVsFloor", ratio, CPU_PER_LINE_VS_FLOOR_GOAL, cpuMet, Double.isNaN(ratio)
+                    ? String.format(Locale.ROOT, "%s: CPU per status line %s µs, no usable %s figure in this run to compare with (goal ≤ %.1f× %s): not checked",
+                            server, fmt(cpu, "%.2f"), floor, CPU_PER_LINE_VS_FLOOR_GOAL, floor)
+                    : String.format(Locale.ROOT, "%s: CPU per status line %.2f µs = %.2f× %s's %.2f µs (goal ≤ %.1f×): %s", server, cpu, ratio,
+                            floor, fanoutStat(floor, FanoutResult::serverCpuMicrosPerLine).median(), CPU_PER_LINE_VS_FLOOR_GOAL,
+                            cpuMet ? "met" : "**not met**")));
+            double rss = fanoutStat(server, FanoutResult::rssKiBPerConnection).median();
+            boolean rssMet = rss <= RSS_KIB_PER_CONNECTION_GOAL;
+            double floorRss = fanoutStat("c-epoll", FanoutResult::rssKiBPerConnection).median();
+            goals.add(new Goal(server, "rssKiBPerIdleConnection", rss, RSS_KIB_PER_CONNECTION_GOAL, rssMet, String.format(Locale.ROOT,
+                    "%s: RSS per idle connection %s KiB (goal ≤ %.0f KiB; c-epoll: %s KiB): %s", server, fmt(rss, "%.2f"),
+                    RSS_KIB_PER_CONNECTION_GOAL, fmt(floorRss, "%.2f"), Double.isNaN(rss) ? "not measured" : rssMet ? "met" : "**not met**")));
+        }
+        return goals;
+    }
+
+    private List<FanoutSample> fanoutOf(String server) {
+        return fanout.stream().filter(f -> f.server().equals(server)).sorted(Comparator.comparingInt(FanoutSample::repetition)).toList();
+    }
+
+    private Stat fanoutStat(String server, ToDoubleFunction<FanoutResult> f) {
+        return Stat.of(fanoutOf(server).stream().map(x -> f.applyAsDouble(x.result())).toList());
+    }
+
+    /**
+     * Median CPU per status line divided by that of the server's C floor; NaN for a floor, without
+     * one, or when the floor's window held no CPU tick (10 ms) to divide by.
+     */
+    private double fanoutVsFloor(String server) {
+        double floor = fanoutStat(floorOf(server), FanoutResult::serverCpuMicrosPerLine).median();
+        if (server.startsWith("c-") || !(floor > 0)) {
+            return Double.NaN;
+        }
+        return fanoutStat(server, FanoutResult::serverCpuMicrosPerLine).median() / floor;
+    }
+
+    private static String floorOf(String server) {
+        return server.contains("iouring") ? "c-iouring" : "c-epoll";
+    }
+
+    private static String fanoutFailure(FanoutResult r) {
+        return String.format(Locale.ROOT, "%d of %d echoed, %d broadcasts, %d missing, %d duplicate, %d cut, %d connections failed%s",
+                r.echoesVerified(), r.connections(), r.ticks(), r.missing(), r.duplicates(), r.partial(), r.failedConnections(),
+                r.errors().isEmpty() ? "" : ": " + String.join("; ", r.errors()));
+    }
+
     private String vsFloor(Row row, Stat cpu) {
-        String floor = row.server().contains("iouring") ? "c-iouring" : "c-epoll";
+        String floor = floorOf(row.server());
         if (row.server().equals(floor) || row.server().startsWith("c-")) {
             return "";
         }

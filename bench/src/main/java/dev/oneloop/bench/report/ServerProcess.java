@@ -129,6 +129,17 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** The last lines of a server's log that are not stack frames: what it said when it failed. */
+    static String lastWords(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log).stream().skip(1).filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                    .toList();
+            return lines.isEmpty() ? "(no output)" : String.join(" | ", lines.subList(Math.max(0, lines.size() - 2), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
     private static String tail(Path log) {
         try {
             // The first line is the command, already in the report.
