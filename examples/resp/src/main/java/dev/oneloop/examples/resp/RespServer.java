@@ -115,6 +115,44 @@ public final class RespServer {
         int slots = Math.min(config.maxConnections() + 1, INITIAL_SLOTS);
         this.bySlot = new Connection[slots];
         this.active = new Connection[slots];
+        preloadClasses(config, nanoClock);
+    }
+
+    /**
+     * Runs every command, reply and error path once on throwaway state, so that every class they need
+     * is loaded before the server accepts anyone: out of descriptors (EMFILE), the JVM cannot open a
+     * class file from a directory on the class path, and a first protocol error would fail the loop.
+     */
+    private static void preloadClasses(RespConfig config, LongSupplier nanoClock) {
+        String requests = "PING\r\n*2\r\n$4\r\nECHO\r\n$1\r\nx\r\nSET k 1 PX 100 NX\r\nSET k 2 EX 1 XX GET\r\nSET k 3 KEEPTTL\r\n"
+                + "GET k\r\nINCR k\r\nINCR n\r\nEXISTS k n\r\nDEL k n\r\nDBSIZE\r\nCONFIG GET s*\r\nCONFIG x\r\nCOMMAND\r\n"
+                + "COMMAND COUNT\r\nCOMMAND DOCS\r\nCOMMAND x\r\nFLUSHALL\r\nGET\r\nSET k v x\r\nQUIT\r\nfoo 'a' \"b\\x41\"\r\n"
+                + "\"unbalanced\r\n*1\r\n$x\r\n";
+        ByteBuffer src = ByteBuffer.wrap(requests.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)).asReadOnlyBuffer();
+        Keyspace scratch = new Keyspace(16);
+        scratch.sweep(nanoClock.getAsLong(), SWEEP_SAMPLES);
+        Commands commands = new Commands(scratch, nanoClock, config);
+        RequestParser parser = new RequestParser(config.maxBulkLength(), config.maxMultibulkLength());
+        ReplyQueue out = new ReplyQueue(new ReplyQueue.Pool(256, 1));
+        Args args = new Args();
+        int pos = 0;
+        while (pos < src.limit()) {
+            int next = parser.parse(src, pos, src.limit(), args);
+            if (next < 0) {
+                out.error("ERR " + parser.error());
+                pos = RequestParser.indexOf(src, pos, src.limit(), '\n') + 1;
+                if (pos == 0) {
+                    break;
+                }
+                continue;
+            }
+            pos = next;
+            if (args.count() > 0) {
+                commands.execute(args, out);
+            }
+        }
+        out.sealHead();
+        out.clear();
     }
 
     public RespConfig config() {
