@@ -94,7 +94,9 @@ public final class RespServer {
     private boolean started;
     private boolean stopping;
 
-    private volatile long commandsTotal;
+    /** Counted on the loop thread; published to {@link #publishedCommands} once per read, not once per command. */
+    private long commandsTotal;
+    private volatile long publishedCommands;
     private volatile long maxQueuedBytesSeen;
     private volatile long maxInputBytesSeen;
     private volatile long closedOverLimitTotal;
@@ -194,7 +196,7 @@ public final class RespServer {
 
     /** Requests executed so far. Any thread. */
     public long commandsExecuted() {
-        return commandsTotal;
+        return publishedCommands;
     }
 
     /** The most reply bytes ever queued for one connection. Any thread. */
@@ -488,6 +490,7 @@ public final class RespServer {
                     }
                 }
             }
+            publishedCommands = commandsTotal;
             if (keyspace.withDeadline() > 0 && !timers.isScheduled(sweepTimer)) {
                 scheduleSweep();
             }
