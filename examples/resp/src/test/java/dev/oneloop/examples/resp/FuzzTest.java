@@ -24,7 +24,7 @@ class FuzzTest {
     private static final String[] COMMANDS = {"PING", "ECHO", "GET", "SET", "DEL", "EXISTS", "INCR", "DBSIZE", "FLUSHALL",
         "CONFIG", "COMMAND", "FOO", "set", "get", "EX", "PX", "NX", "XX", "KEEPTTL", "GET"};
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void answersOrClosesCleanlyOnRandomAndTruncatedInputWithinLimits(String backend) throws Exception {
         long seed = new Random().nextLong();

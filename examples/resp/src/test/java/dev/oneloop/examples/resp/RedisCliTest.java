@@ -58,7 +58,7 @@ class RedisCliTest {
         return command;
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void redisCliGetsWhatRedisWouldGiveIt(String backend) throws Exception {
         assumeTrue(installed("redis-cli"), "redis-cli is not installed (apt-get install redis-tools)");
@@ -90,7 +90,7 @@ class RedisCliTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void redisBenchmarkRunsUnchanged(String backend) throws Exception {
         assumeTrue(installed("redis-benchmark"), "redis-benchmark is not installed (apt-get install redis-tools)");
@@ -102,7 +102,7 @@ class RedisCliTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void redisServerItselfGivesTheSameOutput(String backend) throws Exception {
         assumeTrue(installed("redis-cli") && installed("redis-server"), "redis-cli or redis-server is not installed");

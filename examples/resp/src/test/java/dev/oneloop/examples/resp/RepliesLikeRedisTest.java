@@ -111,7 +111,7 @@ class RepliesLikeRedisTest {
             new Case("*2\r\n$3\r\nGET\r\n$0\r\n\r\n*3\r\n$3\r\nSET\r\n$0\r\n\r\n$0\r\n\r\n*2\r\n$3\r\nGET\r\n$0\r\n\r\n",
                     "$-1\r\n+OK\r\n$0\r\n\r\n", false));
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void answersEveryRequestExactlyAsRedisDoes(String backend) throws Exception {
         try (RespServerThread server = Backends.start(backend, RespConfig.DEFAULTS)) {
@@ -131,7 +131,7 @@ class RepliesLikeRedisTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void answersEveryCaseWhenAllArrivePipelinedOneByteAtATime(String backend) throws Exception {
         StringBuilder requests = new StringBuilder();

@@ -71,7 +71,7 @@ class RespMainProcessTest {
         assertThat(err.toString()).startsWith("resp-server: ").contains("(try --help)");
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void flushesRepliesOnSigtermAndExitsWithZero(String backend) throws Exception {
         RequiredBackends.provider(backend);
@@ -90,7 +90,7 @@ class RespMainProcessTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void backsOffWhenOutOfDescriptorsAndKeepsServing(String backend) throws Exception {
         RequiredBackends.provider(backend);

@@ -27,7 +27,7 @@ class RespServerTest {
         return "*3\r\n$3\r\nSET\r\n$" + key.length() + "\r\n" + key + "\r\n$" + value.length() + "\r\n" + value + "\r\n";
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void answersAPipelineOfThousandsInOrder(String backend) throws Exception {
         try (RespServerThread server = Backends.start(backend, RespConfig.DEFAULTS);
@@ -45,7 +45,7 @@ class RespServerTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void answersEverythingAfterPeerHalfClosesThenCloses(String backend) throws Exception {
         try (RespServerThread server = Backends.start(backend, RespConfig.DEFAULTS);
@@ -58,7 +58,7 @@ class RespServerTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void expiresKeysOnAccessAndBySweepingWithoutAccess(String backend) throws Exception {
         try (RespServerThread server = Backends.start(backend, RespConfig.DEFAULTS);
@@ -78,7 +78,7 @@ class RespServerTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void pausesAClientThatPipelinesWithoutReadingAndKeepsServingOthers(String backend) throws Exception {
         try (RespServerThread server = Backends.start(backend, SMALL_LIMITS);
@@ -112,7 +112,7 @@ class RespServerTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void cutsOffAClientWhoseRepliesToOneReadPassTheBacklogLimit(String backend) throws Exception {
         try (RespServerThread server = Backends.start(backend, SMALL_LIMITS);
@@ -129,7 +129,7 @@ class RespServerTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void refusesOversizeRequestsWithoutGrowingMemory(String backend) throws Exception {
         try (RespServerThread server = Backends.start(backend, SMALL_LIMITS)) {
@@ -159,7 +159,7 @@ class RespServerTest {
         }
     }
 
-    @ParameterizedTest
+    @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
     void survivesAStormOfResetsAndServesTheNextClient(String backend) throws Exception {
         try (RespServerThread server = Backends.start(backend, RespConfig.DEFAULTS)) {
