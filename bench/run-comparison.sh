@@ -15,6 +15,6 @@ fi
 # comparison itself (gcc, liburing-dev) and skipped with the reason when they cannot be.
 modules=bench
 [ -d server ] && modules=server,bench
-mvn -B -q -pl "$modules" -am package -Dmaven.test.skip=true
+./mvnw -B -q -pl "$modules" -am package -Dmaven.test.skip=true
 
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.oneloop.bench.report.Comparison "$@"
