@@ -84,6 +84,8 @@ public final class SimBackend implements Backend {
     private boolean closed;
     private long polls;
     private long emptyPolls;
+    private long earlyReturns;
+    private long pauses;
     private long spinStart;
     private long spinPolls;
 
@@ -127,6 +129,16 @@ public final class SimBackend implements Backend {
 
     public long polls() {
         return polls;
+    }
+
+    /** Polls that returned early by an injected fault. */
+    public long earlyReturns() {
+        return earlyReturns;
+    }
+
+    /** Polls that an injected pause made late. */
+    public long pauses() {
+        return pauses;
     }
 
     /** Polls that delivered nothing. */
@@ -377,6 +389,7 @@ public final class SimBackend implements Backend {
             }
             if (f.earlyPolls() && !forever && target - now > 1 && net.random.nextDouble() < f.earlyRate()) {
                 now += 1 + net.random.nextLong(target - now - 1); // a spurious wake-up, before the deadline
+                earlyReturns++;
                 net.advanceTo(now);
                 net.runDue(now);
                 gather(now);
@@ -390,6 +403,7 @@ public final class SimBackend implements Backend {
         if (f.pauses() && timeout != 0 && net.random.nextDouble() < f.pauseRate()) {
             now += 1 + net.random.nextLong(f.pauseMaxNanos()); // the loop thread was not scheduled (GC, VM)
             net.trace.event(now, "pause", 0, 0);
+            pauses++;
             net.advanceTo(now);
             net.runDue(now);
             gather(now);

@@ -9,7 +9,8 @@ import java.util.List;
  */
 public final class Trace {
 
-    private static final int KEPT_LINES = 400;
+    /** Lines kept when tracing: a whole 60 s run, bounded in case a run loops. */
+    private static final int KEPT_LINES = 2_000_000;
 
     private final boolean keepText;
     private final ArrayDeque<String> lines = new ArrayDeque<>();
