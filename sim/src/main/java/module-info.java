@@ -3,6 +3,7 @@ module dev.oneloop.sim {
     requires transitive dev.oneloop.backend;
     requires dev.oneloop.server;
     requires ch.qos.logback.classic;
+    requires jdk.management;
 
     exports dev.oneloop.sim;
 }

@@ -35,6 +35,7 @@ public final class Main {
         boolean trace = false;
         boolean regressions = false;
         int jobs = Runtime.getRuntime().availableProcessors();
+        int maxFailures = Integer.MAX_VALUE;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seeds" -> seeds = Long.parseLong(args[++i]);
@@ -43,9 +44,11 @@ public final class Main {
                 case "--trace" -> trace = true;
                 case "--regressions" -> regressions = true;
                 case "--jobs" -> jobs = Integer.parseInt(args[++i]);
+                case "--max-failures" -> maxFailures = Integer.parseInt(args[++i]);
                 case "-h", "--help" -> {
-                    System.out.println("usage: " + JAR + " --seeds N [--from SEED] [--jobs N] [--regressions]\n"
+                    System.out.println("usage: " + JAR + " --seeds N [--from SEED] [--jobs N] [--regressions] [--max-failures N]\n"
                             + "       " + JAR + " --seed SEED [--trace]\n"
+                            + "--max-failures N stops a sweep after N failing seeds.\n"
                             + "SEED is decimal or 0x-hex. Each seed runs twice; differing traces fail it (non-determinism).");
                     return;
                 }
@@ -69,7 +72,7 @@ public final class Main {
         }
         System.out.printf("oneloop-sim: %d seeds from %d (0x%x)%s, %d jobs, each run twice%n", seeds, from, from,
                 regressions ? " + " + Regressions.SEEDS.size() + " regression seeds" : "", jobs);
-        System.exit(sweep(list, jobs) ? 0 : 1);
+        System.exit(sweep(list, jobs, maxFailures) ? 0 : 1);
     }
 
     static long parseSeed(String text) {
@@ -114,8 +117,15 @@ public final class Main {
         return r.passed();
     }
 
-    private static boolean sweep(List<Long> seeds, int jobs) throws Exception {
+    /** CPU time of this process, for seeds per CPU-second on a shared machine. */
+    private static long cpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+    }
+
+    private static boolean sweep(List<Long> seeds, int jobs, int maxFailures) throws Exception {
         long start = System.nanoTime();
+        long cpuStart = cpuNanos();
         AtomicInteger done = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         AtomicLong virtualNanos = new AtomicLong();
@@ -145,6 +155,9 @@ public final class Main {
             List<Future<?>> futures = new ArrayList<>();
             for (long seed : seeds) {
                 futures.add(pool.submit(() -> {
+                    if (failed.get() >= maxFailures) {
+                        return; // stop early: a bug hunt needs the first failing seed only
+                    }
                     SimRun.Result r = check(seed, false);
                     virtualNanos.addAndGet(r.virtualNanos());
                     if (!r.passed()) {
@@ -168,9 +181,10 @@ public final class Main {
         if (terminal) {
             System.err.print("\r");
         }
-        int n = seeds.size();
-        System.out.printf("%d seeds in %.1f s: %.0f seeds/s on %d jobs (each seed run twice), %.0f virtual s simulated%n", n, secs,
-                n / secs, jobs, virtualNanos.get() / 1e9);
+        int n = done.get();
+        double cpu = (cpuNanos() - cpuStart) / 1e9;
+        System.out.printf("%d seeds in %.1f s: %.0f seeds/s on %d jobs, %.0f seeds per CPU-second (each seed run twice, %.1f CPU-s in all),"
+                + " %.0f virtual s simulated%n", n, secs, n / secs, jobs, n / cpu, cpu, virtualNanos.get() / 1e9);
         System.out.printf("%d passed, %d failed%n", n - failed.get(), failed.get());
         return failed.get() == 0;
     }

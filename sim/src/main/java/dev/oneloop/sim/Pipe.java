@@ -65,19 +65,19 @@ final class Pipe {
      */
     long write(ByteBuffer src, int length, long arrival) {
         ensureRoom(length);
-        int mask = ring.length - 1;
-        for (int i = 0; i < length; i++) {
-            ring[(int) ((tail + i) & mask)] = src.get();
-        }
+        int at = (int) (tail & (ring.length - 1));
+        int first = Math.min(length, ring.length - at);
+        src.get(ring, at, first);
+        src.get(ring, 0, length - first);
         return mark(length, arrival);
     }
 
     long write(byte[] src, int offset, int length, long arrival) {
         ensureRoom(length);
-        int mask = ring.length - 1;
-        for (int i = 0; i < length; i++) {
-            ring[(int) ((tail + i) & mask)] = src[offset + i];
-        }
+        int at = (int) (tail & (ring.length - 1));
+        int first = Math.min(length, ring.length - at);
+        System.arraycopy(src, offset, ring, at, first);
+        System.arraycopy(src, offset + first, ring, 0, length - first);
         return mark(length, arrival);
     }
 
@@ -105,20 +105,20 @@ final class Pipe {
     /** Moves up to {@code max} arrived bytes into {@code dst} at its position; returns the count. */
     int read(ByteBuffer dst, int max, long now) {
         int n = Math.min(max, Math.min(available(now), dst.remaining()));
-        int mask = ring.length - 1;
-        for (int i = 0; i < n; i++) {
-            dst.put(ring[(int) ((head + i) & mask)]);
-        }
+        int at = (int) (head & (ring.length - 1));
+        int first = Math.min(n, ring.length - at);
+        dst.put(ring, at, first);
+        dst.put(ring, 0, n - first);
         head += n;
         return n;
     }
 
     int read(byte[] dst, int offset, int max, long now) {
         int n = Math.min(max, available(now));
-        int mask = ring.length - 1;
-        for (int i = 0; i < n; i++) {
-            dst[offset + i] = ring[(int) ((head + i) & mask)];
-        }
+        int at = (int) (head & (ring.length - 1));
+        int first = Math.min(n, ring.length - at);
+        System.arraycopy(ring, at, dst, offset, first);
+        System.arraycopy(ring, 0, dst, offset + first, n - first);
         head += n;
         return n;
     }

@@ -120,9 +120,7 @@ final class SimClient {
             int n = (int) Math.min(1 + random.nextInt(maxChunk), total - sent);
             byte[] scratch = context.scratch();
             n = Math.min(n, scratch.length);
-            for (int i = 0; i < n; i++) {
-                scratch[i] = StreamCheck.dataByte(dataSeed, sent + i);
-            }
+            StreamCheck.fill(dataSeed, sent, scratch, n);
             try {
                 sent += net.send(conn, scratch, 0, n);
             } catch (IOException e) {

@@ -186,10 +186,12 @@ public final class SimNetwork {
     void wakeServer(long time) {
         if (realTime) {
             notifyAll();
-        } else {
-            schedule(time, now -> { });
+        } else if (time - virtualNow > 0) {
+            schedule(time, NOTHING); // bytes visible now need no event: poll gathers after the world's actions
         }
     }
+
+    private static final Action NOTHING = now -> { };
 
     // ---------------------------------------------------------------- listeners (server side)
 

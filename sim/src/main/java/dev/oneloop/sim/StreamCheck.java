@@ -16,6 +16,8 @@ final class StreamCheck {
 
     private final long dataSeed;
     private long echoed;
+    /** Where the next echoed byte is expected in {@link #PATTERN}. */
+    private int echoAt;
     private long received;
     private final byte[] line = new byte[MAX_LINE];
     private int lineLength = -1;
@@ -27,15 +29,36 @@ final class StreamCheck {
 
     StreamCheck(long dataSeed) {
         this.dataSeed = dataSeed;
+        this.echoAt = (int) Math.floorMod(dataSeed, (long) PATTERN.length);
+    }
+
+    /** A fixed random text of prime length; each client reads it from its own starting point. */
+    private static final byte[] PATTERN = pattern(65_521);
+
+    private static byte[] pattern(int length) {
+        byte[] bytes = new byte[length];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(0x0E1100FL);
+        for (int i = 0; i < length; i++) {
+            bytes[i] = ALPHABET[random.nextInt(ALPHABET.length)];
+        }
+        return bytes;
     }
 
     /** Byte {@code offset} of what a client with {@code dataSeed} sends. */
     static byte dataByte(long dataSeed, long offset) {
-        long z = dataSeed + offset * 0x9E3779B97F4A7C15L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z ^= z >>> 31;
-        return ALPHABET[(int) ((z >>> 1) % ALPHABET.length)];
+        return PATTERN[(int) Math.floorMod(dataSeed + offset, (long) PATTERN.length)];
+    }
+
+    /** Fills {@code into[0, length)} with bytes {@code offset...} of what a client with {@code dataSeed} sends. */
+    static void fill(long dataSeed, long offset, byte[] into, int length) {
+        int at = (int) Math.floorMod(dataSeed + offset, (long) PATTERN.length);
+        int done = 0;
+        while (done < length) {
+            int n = Math.min(length - done, PATTERN.length - at);
+            System.arraycopy(PATTERN, at, into, done, n);
+            done += n;
+            at = 0;
+        }
     }
 
     void feed(byte[] bytes, int length, long sent) {
@@ -56,11 +79,12 @@ final class StreamCheck {
                 line[lineLength++] = b;
             } else if (echoed >= sent) {
                 error = "byte " + describe(b) + " at stream offset " + offset + " beyond the " + sent + " bytes sent";
-            } else if (b != dataByte(dataSeed, echoed)) {
+            } else if (b != PATTERN[echoAt]) {
                 error = "echo byte " + echoed + " (stream offset " + offset + ") is " + describe(b) + ", sent "
                         + describe(dataByte(dataSeed, echoed));
             } else {
                 echoed++;
+                echoAt = echoAt + 1 == PATTERN.length ? 0 : echoAt + 1;
             }
         }
     }
