@@ -106,6 +106,10 @@ final class Invariants implements SimBackend.Observer {
         for (Model m : tickReached) {
             boolean over = m.queued() > config.maxBacklog();
             boolean closed = m.c.serverClosed;
+            if (!closed && m.c.writing == null && !m.c.errorDelivered) {
+                fail(m.c + " was open at tick " + ticks + " (N=" + m.expectedN.get(m.expectedN.size() - 1)
+                        + ") but nothing was written to it: the broadcast did not reach it");
+            }
             if (over && !closed) {
                 fail(m.c + " passed maxBacklog (" + m.queued() + " > " + config.maxBacklog() + ") with a status line and was not closed");
             }

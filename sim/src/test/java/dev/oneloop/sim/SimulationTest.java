@@ -14,7 +14,8 @@ import org.junit.jupiter.api.TestFactory;
  */
 class SimulationTest {
 
-    private static final int SWEEP = 40;
+    /** Seeds of the short sweep; {@code -Doneloop.sim.sweep=N} (the coverage profile) runs more. */
+    private static final int SWEEP = Integer.getInteger("oneloop.sim.sweep", 40);
 
     @TestFactory
     Stream<DynamicTest> everyKeptRegressionSeedPasses() {
