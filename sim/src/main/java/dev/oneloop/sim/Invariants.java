@@ -285,7 +285,8 @@ final class Invariants implements SimBackend.Observer {
                     return;
                 }
                 if (q > 0 && c.writing == null) {
-                    fail(c + " has " + q + " bytes queued after a write completed and no write in flight");
+                    fail(c + " should still have " + q + " bytes queued (read " + m.in + " + status lines " + m.status + " - written "
+                            + m.written + ") but no write is in flight: the server lost them (a status line not queued, echo dropped)");
                 }
                 if (!stopping && !m.eof && !c.readArmed && q <= config.lowWatermark() && !c.clientReset) {
                     fail(c + ": reading not resumed at or below the low watermark (queued " + q + ", low " + config.lowWatermark() + ")");
