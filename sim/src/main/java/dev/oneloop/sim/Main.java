@@ -108,6 +108,16 @@ public final class Main {
             System.out.println("trace: the last " + tail.size() + " of " + r.traceTail().size() + " events (virtual ns, event,"
                     + " connection or handle, bytes or N); all of them in " + file.toAbsolutePath());
             tail.forEach(line -> System.out.println("  " + line));
+            java.util.regex.Matcher conn = java.util.regex.Pattern.compile("conn#(\\d+)").matcher(String.valueOf(r.failure()));
+            if (conn.find()) {
+                String id = conn.group(1);
+                List<String> mine = r.traceTail().stream().filter(line -> {
+                    String[] cols = line.trim().split("\\s+");
+                    return cols.length >= 3 && cols[2].equals(id) && !cols[1].equals("tick");
+                }).toList();
+                System.out.println("events of conn#" + id + " (the last " + Math.min(TAIL_SHOWN, mine.size()) + " of " + mine.size() + "):");
+                mine.subList(Math.max(0, mine.size() - TAIL_SHOWN), mine.size()).forEach(line -> System.out.println("  " + line));
+            }
         }
         report(System.out, r);
         System.out.printf("seed %d: %s in %.1f ms (%.1f virtual s, %d polls, %d connections, trace %016x)%n", seed,

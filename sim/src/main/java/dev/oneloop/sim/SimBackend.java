@@ -230,7 +230,7 @@ public final class SimBackend implements Backend {
                 return;
             }
             c.readArmed = true;
-            net.trace.event(net.now(), "read()", connection, 0);
+            net.trace.event(net.now(), "read()", c.id, 0);
             observer.readArmed(c);
         }
     }
@@ -252,7 +252,7 @@ public final class SimBackend implements Backend {
             c.writeEnd = src.limit();
             c.writeChecksum = checksum(c.writeCheck, c.writeStart, c.writeEnd);
             c.writeStartedAt = net.now();
-            net.trace.event(net.now(), "write()", connection, src.remaining());
+            net.trace.event(net.now(), "write()", c.id, src.remaining());
             net.trace.data(c.writeChecksum);
             observer.writeStarted(c, src.remaining());
         }
@@ -269,7 +269,7 @@ public final class SimBackend implements Backend {
             table.retire(handle);
             live.remove(o);
             long now = net.now();
-            net.trace.event(now, "close()", handle, 0);
+            net.trace.event(now, "close()", o instanceof SimConnection c ? c.id : handle, 0);
             if (o instanceof SimNetwork.Listener l) {
                 l.acceptArmed = false;
                 l.handle = Handles.NONE;
