@@ -598,6 +598,9 @@ public final class SimBackend implements Backend {
             }
             buffer.clear();
             c.up.read(buffer, n, now);
+            if (net.realTime) {
+                net.notifyAll(); // room in the window: a peer blocked in send() may go on
+            }
             c.readArmed = false;
             ByteBuffer view = readViews[slot];
             view.limit(n).position(0);
