@@ -13,8 +13,10 @@ public final class Regressions {
     }
 
     public static final List<Seed> SEEDS = List.of(
-            // No real bug of oneloop found yet. These seeds each caught a bug planted in a scratch copy of the
-            // server (sim/README.md, "Planted bugs"); they keep catching that class of bug.
+            new Seed(26, "EchoServer threw ArrayIndexOutOfBoundsException in openConnection when the backend was opened"
+                    + " with more handles than config.backendConfig() (its slot table was sized once, from the config)"),
+            // These seeds each caught a bug planted in a scratch copy of the server (sim/README.md, "Planted bugs");
+            // they keep catching that class of bug.
             new Seed(1, "planted: broadcast skipping one connection; a watermark that never pauses reading"),
             new Seed(4, "planted: accept re-armed at once after EMFILE, ignoring the back-off"),
             new Seed(14, "planted: half-close closing with output still queued"),
