@@ -13,7 +13,7 @@ import java.util.List;
 final class Invariants implements SimBackend.Observer {
 
     /** Why the server closed a connection, as the model sees it. */
-    enum Closed { OPEN, REFUSED, BACKLOG, AFTER_EOF, FLUSHED_AT_STOP, ERROR, SHUTDOWN }
+    enum Closed { OPEN, REFUSED, BACKLOG, AFTER_EOF, FLUSHED_AT_STOP, ERROR, SHUTDOWN, IDLE }
 
     /** The model of one accepted connection. */
     static final class Model {
@@ -25,6 +25,9 @@ final class Invariants implements SimBackend.Observer {
         boolean eof;
         Closed closed = Closed.OPEN;
         long closedAt;
+        /** A receive is armed (as the model sees it), and when one was last armed: the server's "heard". */
+        boolean armed;
+        long lastHeard;
         /** N and deadline of every tick that reached it. */
         final LongList expectedN = new LongList();
         final LongList tickDeadlines = new LongList();
@@ -47,6 +50,8 @@ final class Invariants implements SimBackend.Observer {
     private final long interval;
     private final long backoff;
     private final long maxPause;
+    /** {@code --idle-timeout}, 0 when off. */
+    private final long idleTimeout;
     private final List<Model> byId = new ArrayList<>();
     private final List<Model> open = new ArrayList<>();
     /** Connections a tick reached in the window that follows the poll it returned from. */
@@ -55,6 +60,17 @@ final class Invariants implements SimBackend.Observer {
     private boolean started;
     private long runStart;
     private long nextDeadline;
+    /** The idle scan's schedule (a fixed-rate timer too), when the idle timeout is on. */
+    private long scanInterval;
+    private long nextScan;
+    /** Which of the two periodic timers ran last: on equal deadlines the other runs first (Timers' order of scheduling). */
+    private boolean scanRanLast = true;
+    /** A tick of the last window, resolved at the next poll: who was open, whether an idle scan ran before it. */
+    private final List<Model> pendingTick = new ArrayList<>();
+    private boolean tickPending;
+    private long pendingN;
+    private boolean scanBeforeTick;
+    private long pendingDeadline;
     long ticks;
     /** Set by the stop action; the first poll returning after it is the last turn of the serving loop. */
     boolean stopRequested;
@@ -77,6 +93,15 @@ final class Invariants implements SimBackend.Observer {
         this.interval = config.statusInterval().toNanos();
         this.backoff = config.acceptBackoff().toNanos();
         this.maxPause = maxPause;
+        this.idleTimeout = config.idleTimeout().toNanos();
+    }
+
+    /**
+     * A close by a timer that the idle timeout explains: nothing received for the timeout since the
+     * receive was last armed, and not paused by the server itself above the high watermark.
+     */
+    private boolean idleClose(Model m, long now) {
+        return idleTimeout > 0 && now - m.lastHeard >= idleTimeout && (m.armed || m.eof);
     }
 
     List<Model> models() {
@@ -99,9 +124,14 @@ final class Invariants implements SimBackend.Observer {
             started = true;
             runStart = now;
             nextDeadline = now + interval;
+            if (idleTimeout > 0) {
+                scanInterval = (idleTimeout + 7) / 8; // IdleTracker.STEPS scans per timeout, rounded up
+                nextScan = now + scanInterval;
+            }
             acceptArmed = true; // bind() armed it
             return;
         }
+        resolveTick();
         // What the timers of the last window did.
         for (Model m : tickReached) {
             boolean over = m.queued() > config.maxBacklog();
@@ -113,6 +143,9 @@ final class Invariants implements SimBackend.Observer {
             if (over && !closed) {
                 fail(m.c + " passed maxBacklog (" + m.queued() + " > " + config.maxBacklog() + ") with a status line and was not closed");
             }
+            if (closed && m.closed == Closed.OPEN && !over && idleClose(m, lastReturn)) {
+                m.closed = Closed.IDLE;
+            }
             if (closed && m.closed == Closed.OPEN) {
                 m.closed = over ? Closed.BACKLOG : Closed.FLUSHED_AT_STOP;
                 if (!over && !(stopping && m.queued() == 0)) {
@@ -123,13 +156,20 @@ final class Invariants implements SimBackend.Observer {
         tickReached.clear();
         for (Model m : open) {
             if (m.closed == Closed.OPEN && m.c.serverClosed) {
-                if (stopping) {
+                if (idleClose(m, now)) {
+                    m.closed = Closed.IDLE;
+                } else if (stopping) {
                     m.closed = m.queued() == 0 ? Closed.FLUSHED_AT_STOP : Closed.SHUTDOWN;
                     if (m.queued() != 0 && now - (stopObservedAt + config.shutdownTimeout().toNanos()) < 0) {
                         fail(m.c + " closed by the stopping server with " + m.queued() + " bytes pending before the shutdown timeout");
                     }
+                } else if (idleTimeout > 0 && (m.armed || m.eof)) {
+                    fail(m.c + " closed as idle " + (now - m.lastHeard) / 1_000_000 + " ms after it was last heard from, before"
+                            + " the idle timeout of " + config.idleTimeout());
                 } else {
-                    fail(m.c + " closed by a timer for no reason (queued " + m.queued() + ")");
+                    fail(m.c + " closed by a timer for no reason (queued " + m.queued() + (idleTimeout > 0 ? ", last heard "
+                            + (now - m.lastHeard) / 1_000_000 + " ms ago, idle timeout " + config.idleTimeout() + ", reading "
+                            + m.armed : "") + ")");
                 }
             }
         }
@@ -151,27 +191,79 @@ final class Invariants implements SimBackend.Observer {
         if (stopping) {
             return;
         }
-        if (now - nextDeadline >= 0) {
+        boolean tickDue = now - nextDeadline >= 0;
+        boolean scanDue = scanInterval > 0 && now - nextScan >= 0;
+        if (tickDue) {
+            tickPending = true;
+            pendingDeadline = nextDeadline;
             long n = open.size();
             long length = statusLength(n);
-            ticks++;
-            net.trace().event(now, "tick", ticks, n);
+            pendingN = n;
             for (Model m : open) {
                 m.expectedN.add(n);
                 m.tickDeadlines.add(nextDeadline);
                 m.status += length;
                 tickReached.add(m);
             }
-            long next = nextDeadline + interval;
-            if (next - now <= 0) {
-                next += ((now - next) / interval + 1) * interval; // missed ticks are skipped, not burst
-            }
-            nextDeadline = next;
+            long d = nextScan - nextDeadline;
+            scanBeforeTick = scanDue && (d < 0 || d == 0 && !scanRanLast);
+            nextDeadline = nextRun(nextDeadline, interval, now); // missed ticks are skipped, not burst
+        }
+        if (scanDue) {
+            nextScan = nextRun(nextScan, scanInterval, now);
+            scanRanLast = !(tickDue && scanBeforeTick);
+        } else if (tickDue) {
+            scanRanLast = false;
         }
         if (stopRequested) {
             stopping = true; // this turn's timers run, then the loop returns and the server shuts down
             stopObservedAt = now;
         }
+    }
+
+    private static long nextRun(long deadline, long period, long now) {
+        long next = deadline + period;
+        if (next - now <= 0) {
+            next += ((now - next) / period + 1) * period;
+        }
+        return next;
+    }
+
+    /**
+     * Applies the tick of the last window: N is the connections open when it ran, so without those an
+     * idle scan due before it closed; each of the others got the line.
+     */
+    private void resolveTick() {
+        if (!tickPending) {
+            return;
+        }
+        tickPending = false;
+        long n = pendingN;
+        if (scanBeforeTick) {
+            pendingTick.clear();
+            for (Model m : tickReached) {
+                if (m.c.serverClosed && idleClose(m, lastReturn)) {
+                    pendingTick.add(m);
+                }
+            }
+            if (!pendingTick.isEmpty()) {
+                long corrected = n - pendingTick.size();
+                for (Model m : tickReached) {
+                    if (pendingTick.contains(m)) {
+                        m.expectedN.removeLast(); // closed as idle before the broadcast ran: no line
+                        m.tickDeadlines.removeLast();
+                        m.status -= statusLength(n);
+                    } else {
+                        m.expectedN.setLast(corrected);
+                        m.status += statusLength(corrected) - statusLength(n);
+                    }
+                }
+                tickReached.removeAll(pendingTick);
+                n = corrected;
+            }
+        }
+        ticks++;
+        net.trace().event(lastReturn, "tick", ticks, n);
     }
 
     static long statusLength(long n) {
@@ -204,8 +296,14 @@ final class Invariants implements SimBackend.Observer {
                 acceptErrorAt = net.now();
                 acceptErrors++;
             }
-            case READ -> m.in += bytes;
-            case EOF -> m.eof = true;
+            case READ -> {
+                m.in += bytes;
+                m.armed = false;
+            }
+            case EOF -> {
+                m.eof = true;
+                m.armed = false;
+            }
             case WRITTEN -> m.written += bytes;
             case ERROR -> {
             }
@@ -324,6 +422,8 @@ final class Invariants implements SimBackend.Observer {
             fail(c + ": reading resumed with " + q + " bytes queued, above the low watermark " + config.lowWatermark());
         }
         readArmsDuringCallback++;
+        m.armed = true;
+        m.lastHeard = net.now();
     }
 
     @Override
@@ -376,7 +476,7 @@ final class Invariants implements SimBackend.Observer {
         pollStarted(now); // judges the closes of the last window
         long seconds = Math.max(1, (now - runStart) / 1_000_000_000L);
         long allowed = 20 + seconds * (3 + 3 * 1_000_000_000L / interval) + 3 * acceptErrors + 3 * backend.earlyReturns()
-                + 3 * backend.pauses() + 3 * ticks;
+                + 3 * backend.pauses() + 3 * ticks + (scanInterval > 0 ? 3 * seconds * 1_000_000_000L / scanInterval : 0);
         if (backend.emptyPolls() > allowed) {
             fail("busy loop: " + backend.emptyPolls() + " polls delivered nothing in " + seconds + " virtual s (allowed " + allowed + ")");
         }
@@ -415,7 +515,7 @@ final class Invariants implements SimBackend.Observer {
                         + " ns before its tick was due");
             }
         }
-        boolean cut = client.conn.clientReset || client.conn.resetByServer || m.closed == Closed.BACKLOG
+        boolean cut = client.conn.clientReset || client.conn.resetByServer || m.closed == Closed.BACKLOG || m.closed == Closed.IDLE
                 || m.closed == Closed.ERROR || m.closed == Closed.SHUTDOWN || m.closed == Closed.REFUSED
                 || client.kind == SimClient.Kind.NON_READER || client.kind == SimClient.Kind.SLOW_READER
                 || client.conn.clientClosed;

@@ -22,6 +22,14 @@ final class LongList {
         return values[index];
     }
 
+    void setLast(long value) {
+        values[size - 1] = value;
+    }
+
+    void removeLast() {
+        size--;
+    }
+
     int size() {
         return size;
     }

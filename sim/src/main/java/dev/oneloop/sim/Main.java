@@ -120,6 +120,9 @@ public final class Main {
             }
         }
         report(System.out, r);
+        if (r.passed()) {
+            System.out.printf("  faults:  %s%n  config:  %s%n  clients: %s%n", r.faults(), r.config(), r.clients());
+        }
         System.out.printf("seed %d: %s in %.1f ms (%.1f virtual s, %d polls, %d connections, trace %016x)%n", seed,
                 r.passed() ? "passed" : "FAILED", (System.nanoTime() - start) / 1e6, r.virtualNanos() / 1e9, r.polls(),
                 r.connections(), r.traceHash());

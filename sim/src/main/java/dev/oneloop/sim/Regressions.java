@@ -15,6 +15,8 @@ public final class Regressions {
     public static final List<Seed> SEEDS = List.of(
             new Seed(26, "EchoServer threw ArrayIndexOutOfBoundsException in openConnection when the backend was opened"
                     + " with more handles than config.backendConfig() (its slot table was sized once, from the config)"),
+            new Seed(15, "EchoServer closed an idle connection up to one scan period before --idle-timeout: a read delivered"
+                    + " while the idle scan was overdue got the old tick, and the scan advanced the tick before checking"),
             // These seeds each caught a bug planted in a scratch copy of the server (sim/README.md, "Planted bugs");
             // they keep catching that class of bug.
             new Seed(1, "planted: broadcast skipping one connection; a watermark that never pauses reading"),

@@ -56,6 +56,11 @@ public final class SimRun {
         // Near the end of the long range: the clock wraps during the run, as System.nanoTime() may.
         long start = Long.MAX_VALUE - random.nextLong(Duration.ofSeconds(30).toNanos());
         ServerConfig config = drawConfig(random);
+        // From a stream of its own, so that drawing it left every other choice of a seed as it was.
+        SplittableRandom idle = new SplittableRandom(seed ^ 0x1D1E_7140_0000_0001L);
+        if (idle.nextInt(10) < 3) {
+            config = config.withIdleTimeout(Duration.ofMillis(logUniform(idle, 10, 3000)));
+        }
         Faults faults = Faults.draw(random, config.statusInterval().toNanos());
         long stopAt = start + (random.nextInt(4) == 0 ? Duration.ofSeconds(1).toNanos() + random.nextLong(RUN_NANOS)
                 : RUN_NANOS * 3 / 4 + random.nextLong(RUN_NANOS / 4));
@@ -179,9 +184,10 @@ public final class SimRun {
 
     private static String describe(ServerConfig c, int extraHandles) {
         return String.format("interval=%dms high=%d low=%d maxBacklog=%d shutdownTimeout=%dms maxConnections=%d (+%d handles)"
-                        + " readBuffer=%d chunk=%d acceptBackoff=%dms listenBacklog=%d",
+                        + " readBuffer=%d chunk=%d acceptBackoff=%dms listenBacklog=%d idleTimeout=%dms",
                 c.statusInterval().toMillis(), c.highWatermark(), c.lowWatermark(), c.maxBacklog(), c.shutdownTimeout().toMillis(),
-                c.maxConnections(), extraHandles, c.readBufferSize(), c.chunkSize(), c.acceptBackoff().toMillis(), c.listenBacklog());
+                c.maxConnections(), extraHandles, c.readBufferSize(), c.chunkSize(), c.acceptBackoff().toMillis(), c.listenBacklog(),
+                c.idleTimeout().toMillis());
     }
 
     private static String describeMix(Map<SimClient.Kind, Integer> mix, int total) {
