@@ -22,7 +22,10 @@ public final class Regressions {
             new Seed(1, "planted: broadcast skipping one connection; a watermark that never pauses reading"),
             new Seed(4, "planted: accept re-armed at once after EMFILE, ignoring the back-off"),
             new Seed(14, "planted: half-close closing with output still queued"),
-            new Seed(17, "planted: a chunk returned to the pool while a closed connection's write was in flight"));
+            new Seed(17, "planted: a chunk returned to the pool while a closed connection's write was in flight"),
+            new Seed(3, "planted, after the fan-out rewrite: half-close closing with output still queued"),
+            new Seed(357, "planted, after the fan-out rewrite: a chunk returned to the pool while a closed connection's write"
+                    + " was in flight"));
 
     private Regressions() {
     }
