@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.sun.management.ThreadMXBean;
 import dev.oneloop.backend.testing.BackendLoop;
 import dev.oneloop.backend.testing.EchoHandler;
-import dev.oneloop.backend.testing.LoopbackClient;
+import dev.oneloop.backend.testing.Peer;
 import dev.oneloop.backend.testing.RecordingHandler;
 import dev.oneloop.backend.testing.RecordingHandler.AcceptFailed;
 import dev.oneloop.backend.testing.RecordingHandler.Accepted;
@@ -101,9 +101,25 @@ public abstract class BackendContractTest {
         return 0;
     }
 
+    /**
+     * The provider the suite opens; by default the one {@link java.util.ServiceLoader} finds under
+     * {@link #backendName()}. A backend that is not a service (a simulation) hands its own.
+     */
+    protected BackendProvider backendProvider() {
+        return RequiredBackends.provider(backendName());
+    }
+
+    /**
+     * How the suite's clients connect: real loopback sockets by default. A simulated network hands
+     * peers of its own, which the same test bodies then drive.
+     */
+    protected Peer.Connector peers() {
+        return Peer.Connector.LOOPBACK;
+    }
+
     @BeforeEach
     void findBackend() {
-        provider = RequiredBackends.provider(backendName());
+        provider = backendProvider();
     }
 
     @AfterEach
@@ -177,7 +193,7 @@ public abstract class BackendContractTest {
         assertThat(address.getPort()).isPositive();
         loop.run(b -> b.accept(listener));
 
-        LoopbackClient client = connect(address);
+        Peer client = connect(address);
         int connection = recorder.awaitAccept(listener, SOON);
         loop.run(b -> b.read(connection));
         client.send(ascii("over ipv6"));
@@ -370,7 +386,7 @@ public abstract class BackendContractTest {
     void deliversCallbacksOnlyFromPollNeverFromTheCallThatStartedTheOperation() throws Exception {
         startRecordingLoop(new BackendConfig(16, 64));
         int listener = listen();
-        LoopbackClient client = connect(address(listener));
+        Peer client = connect(address(listener));
         Thread.sleep(50); // the connection waits in the backlog, so accept() could find it at once
 
         loop.run(b -> b.accept(listener));
@@ -442,7 +458,7 @@ public abstract class BackendContractTest {
         startRecordingLoop(SMALL);
         int listener = listen();
         loop.run(b -> b.accept(listener));
-        LoopbackClient client = connect(address(listener));
+        Peer client = connect(address(listener));
         int connection = recorder.awaitAccept(listener, SOON);
         loop.run(b -> b.read(connection));
         client.reset();
@@ -461,7 +477,7 @@ public abstract class BackendContractTest {
         startRecordingLoop(SMALL).closeOnError(true);
         int listener = listen();
         loop.run(b -> b.accept(listener));
-        LoopbackClient client = connect(address(listener), SMALL_WINDOW);
+        Peer client = connect(address(listener), SMALL_WINDOW);
         int connection = recorder.awaitAccept(listener, SOON);
         ByteBuffer stalling = direct(randomBytes(new SplittableRandom(7), STALLING_WRITE_SIZE));
         loop.run(b -> {
@@ -553,7 +569,7 @@ public abstract class BackendContractTest {
         startRecordingLoop(SMALL);
         Connection a = acceptOne(0);
         int listener = a.listener;
-        LoopbackClient clientB = connect(address(listener));
+        Peer clientB = connect(address(listener));
         int b = recorder.awaitAccept(listener, SOON);
         AtomicInteger closedByCallback = new AtomicInteger(Handles.NONE);
         recorder.reaction((backend, event) -> {
@@ -586,7 +602,7 @@ public abstract class BackendContractTest {
     void dropsWriteCompletionsOfAConnectionClosedByAnEarlierCallbackOfTheSameTurn() throws Exception {
         startRecordingLoop(SMALL);
         Connection a = acceptOne(0);
-        LoopbackClient clientB = connect(address(a.listener));
+        Peer clientB = connect(address(a.listener));
         int b = recorder.awaitAccept(a.listener, SOON);
         AtomicInteger closedByCallback = new AtomicInteger(Handles.NONE);
         recorder.reaction((backend, event) -> {
@@ -606,7 +622,7 @@ public abstract class BackendContractTest {
         assertThat(recorder.eventsAfterClose(closedByCallback.get())).isEmpty();
         assertThat(recorder.count(Written.class)).isOne();
         boolean aSurvived = closedByCallback.get() == b;
-        LoopbackClient survivor = aSurvived ? a.client : clientB;
+        Peer survivor = aSurvived ? a.client : clientB;
         assertThat(survivor.readExactly(4)).isEqualTo(ascii(aSurvived ? "to a" : "to b"));
     }
 
@@ -619,7 +635,7 @@ public abstract class BackendContractTest {
         loop.run(b -> b.close(first.handle));
         assertThat(first.client.awaitClosedByPeer(SOON)).isTrue();
 
-        LoopbackClient client = connect(address(first.listener));
+        Peer client = connect(address(first.listener));
         int second = recorder.awaitAccept(first.listener, SOON);
         assertThat(Handles.slot(second)).isEqualTo(Handles.slot(first.handle));
         assertThat(second).isNotEqualTo(first.handle);
@@ -652,7 +668,7 @@ public abstract class BackendContractTest {
         int previous = Handles.NONE;
         for (int cycle = 0; cycle < 40; cycle++) {
             byte tag = (byte) (cycle + 1);
-            try (LoopbackClient client = LoopbackClient.connect(address, SMALL_WINDOW)) {
+            try (Peer client = peers().connect(address, SMALL_WINDOW)) {
                 int connection = recorder.awaitAccept(listener, SOON);
                 assertThat(tags.put(connection, tag)).as("handle %s issued twice", Handles.toString(connection)).isNull();
                 if (previous != Handles.NONE && Handles.slot(connection) == Handles.slot(previous)) {
@@ -704,13 +720,13 @@ public abstract class BackendContractTest {
         Connection first = acceptOne(0);
         InetSocketAddress address = address(first.listener);
 
-        LoopbackClient rejected = connect(address);
+        Peer rejected = connect(address);
         AcceptFailed failure = recorder.awaitFirst(AcceptFailed.class, first.listener, SOON);
         assertThat(failure.error()).isNotNull();
         assertThat(rejected.awaitClosedByPeer(SOON)).as("the connection over the limit is closed at once").isTrue();
         assertThat(openHandles()).isEqualTo(2);
 
-        LoopbackClient waiting = connect(address);
+        Peer waiting = connect(address);
         Thread.sleep(QUIET.toMillis());
         assertThat(recorder.count(Accepted.class)).as("accepted while acceptance was disarmed").isOne();
         assertThat(recorder.count(AcceptFailed.class)).as("accept errors while disarmed").isOne();
@@ -816,7 +832,7 @@ public abstract class BackendContractTest {
         int listener = listen();
         InetSocketAddress address = address(listener);
         loop.run(b -> b.accept(listener));
-        List<LoopbackClient> clients = new ArrayList<>();
+        List<Peer> clients = new ArrayList<>();
         List<Integer> connections = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             clients.add(connect(address, SMALL_WINDOW));
@@ -828,10 +844,10 @@ public abstract class BackendContractTest {
         });
 
         loop.close();
-        for (LoopbackClient client : clients) {
+        for (Peer client : clients) {
             assertThat(client.awaitClosedByPeer(SOON)).isTrue();
         }
-        assertThatThrownBy(() -> LoopbackClient.connect(address).close()).as("connecting to the closed listener")
+        assertThatThrownBy(() -> peers().connect(address, 0).close()).as("connecting to the closed listener")
                 .isInstanceOf(ConnectException.class);
     }
 
@@ -853,7 +869,7 @@ public abstract class BackendContractTest {
                 SplittableRandom random = seeds.split();
                 byte[] data = randomBytes(random, 1 + random.nextInt(128 * 1024));
                 results.add(threads.submit(() -> {
-                    try (LoopbackClient client = LoopbackClient.connect(address)) {
+                    try (Peer client = peers().connect(address, 0)) {
                         Future<byte[]> echoed = threads.submit(client::readToEnd);
                         client.sendInFragments(data, random, 8192);
                         client.shutdownOutput();
@@ -874,8 +890,9 @@ public abstract class BackendContractTest {
         assertThat(openHandles()).as("handles left after every client finished").isEqualTo(1);
     }
 
+    /** Protected so that a backend that is not a real socket backend can skip it with its reason. */
     @Test
-    void allocatesNothingPerMessageInSteadyState() throws Exception {
+    protected void allocatesNothingPerMessageInSteadyState() throws Exception {
         ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
                 "per-thread allocation counters unavailable");
@@ -988,31 +1005,31 @@ public abstract class BackendContractTest {
         return loop.call(Backend::openHandles);
     }
 
-    private LoopbackClient connect(InetSocketAddress address) throws IOException {
+    private Peer connect(InetSocketAddress address) throws IOException {
         return connect(address, 0);
     }
 
-    private LoopbackClient connect(InetSocketAddress address, int receiveBufferSize) throws IOException {
-        LoopbackClient client = LoopbackClient.connect(address, receiveBufferSize);
+    private Peer connect(InetSocketAddress address, int receiveBufferSize) throws IOException {
+        Peer client = peers().connect(address, receiveBufferSize);
         resources.push(client);
         return client;
     }
 
     /** A client and the connection the backend accepted for it. */
-    private record Connection(int listener, int handle, LoopbackClient client) {
+    private record Connection(int listener, int handle, Peer client) {
     }
 
     /** Listens, arms acceptance, connects one client and waits for its connection. */
     private Connection acceptOne(int receiveBufferSize) throws Exception {
         int listener = listen();
         loop.run(b -> b.accept(listener));
-        LoopbackClient client = connect(address(listener), receiveBufferSize);
+        Peer client = connect(address(listener), receiveBufferSize);
         return new Connection(listener, recorder.awaitAccept(listener, SOON), client);
     }
 
     /** Checks that {@code listener} still accepts and its connections still read and write. */
     private void assertStillServes(int listener) throws Exception {
-        LoopbackClient client = connect(address(listener));
+        Peer client = connect(address(listener));
         int connection = recorder.awaitAccept(listener, SOON);
         loop.run(b -> b.read(connection));
         client.send(ascii("still serving"));

@@ -9,6 +9,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.function.LongSupplier;
 import javax.management.JMException;
 import javax.management.MBeanServer;
@@ -96,7 +97,7 @@ public final class EchoServer {
     /** Read stamps of {@link #active}'s connections, by the same index; null without an idle timeout. */
     private final IdleTracker idle;
 
-    private final Connection[] bySlot;
+    private Connection[] bySlot;
     /** Open connections, densely packed for the broadcast. */
     private final Connection[] active;
     private int activeCount;
@@ -137,7 +138,8 @@ public final class EchoServer {
         this.timers = loop.timers();
         this.chunks = new ChunkPool(config.chunkSize(), MAX_POOLED_BYTES);
         this.statusLines = new StatusLines(config.maxConnections());
-        // As many as the backend has handle slots (every connection plus the listener): a slot is never beyond.
+        // As many as a backend opened with config.backendConfig() has handle slots; openConnection grows it
+        // for a backend opened with more (any Backend may be passed in).
         this.bySlot = new Connection[config.backendConfig().maxHandles()];
         this.active = new Connection[config.maxConnections()];
         this.idle = config.idleTimeout().isZero() ? null : new IdleTracker(config.maxConnections());
@@ -364,7 +366,6 @@ public final class EchoServer {
     }
 
     private void closeIdleConnections(long now) {
-        idle.advance();
         int closed = 0;
         for (int i = idle.nextIdle(activeCount); i >= 0; i = idle.nextIdle(i)) {
             Connection c = active[i];
@@ -381,6 +382,11 @@ public final class EchoServer {
             LOG.atInfo().addKeyValue("closed", closed).addKeyValue("idleTimeout", config.idleTimeout())
                     .addKeyValue("connections", activeCount).log("closed idle connections");
         }
+        // After the scan, not before: reads delivered while this scan was overdue (the loop delivers I/O
+        // before running due timers) were stamped with the previous tick, which a scan that advanced
+        // first would count as one period more idle than they are, closing them up to one period before
+        // the timeout (sim seed 15). Now a close comes between the timeout and two periods after it.
+        idle.advance();
     }
 
     private void retryAccept(long now) {
@@ -424,6 +430,9 @@ public final class EchoServer {
 
     private void openConnection(int handle) {
         int slot = Handles.slot(handle);
+        if (slot >= bySlot.length) {
+            bySlot = Arrays.copyOf(bySlot, Math.max(slot + 1, bySlot.length * 2));
+        }
         Connection c = bySlot[slot];
         if (c == null) {
             c = new Connection(chunks, statusLines);

@@ -16,7 +16,7 @@ import java.util.SplittableRandom;
  * A plain blocking TCP client for tests, independent of every backend. Reads time out (default
  * 20 s) instead of hanging a test.
  */
-public final class LoopbackClient implements AutoCloseable {
+public final class LoopbackClient implements Peer {
 
     private static final int DEFAULT_READ_TIMEOUT_MILLIS = 20_000;
 
@@ -59,15 +59,18 @@ public final class LoopbackClient implements AutoCloseable {
         return socket;
     }
 
+    @Override
     public void send(byte[] bytes) throws IOException {
         out.write(bytes);
     }
 
+    @Override
     public void send(byte[] bytes, int offset, int length) throws IOException {
         out.write(bytes, offset, length);
     }
 
     /** Sends {@code data} as separate writes of 1 to {@code maxFragment} bytes. */
+    @Override
     public void sendInFragments(byte[] data, SplittableRandom random, int maxFragment) throws IOException {
         int offset = 0;
         while (offset < data.length) {
@@ -78,6 +81,7 @@ public final class LoopbackClient implements AutoCloseable {
     }
 
     /** Reads exactly {@code count} bytes; fails on end of stream or after the read timeout. */
+    @Override
     public byte[] readExactly(int count) throws IOException {
         byte[] bytes = new byte[count];
         readExactly(bytes);
@@ -85,6 +89,11 @@ public final class LoopbackClient implements AutoCloseable {
     }
 
     /** Fills {@code bytes} completely; fails on end of stream or after the read timeout. */
+    @Override
+    public void readFully(byte[] into) throws IOException {
+        readExactly(into);
+    }
+
     public void readExactly(byte[] bytes) throws IOException {
         int offset = 0;
         while (offset < bytes.length) {
@@ -97,6 +106,7 @@ public final class LoopbackClient implements AutoCloseable {
     }
 
     /** Reads until end of stream; fails after the read timeout. */
+    @Override
     public byte[] readToEnd() throws IOException {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         byte[] chunk = new byte[64 * 1024];
@@ -108,6 +118,7 @@ public final class LoopbackClient implements AutoCloseable {
     }
 
     /** Reads at most {@code max} bytes, blocking for at least one; -1 at end of stream. */
+    @Override
     public int read(byte[] into, int max) throws IOException {
         return in.read(into, 0, Math.min(max, into.length));
     }
@@ -117,6 +128,7 @@ public final class LoopbackClient implements AutoCloseable {
      * closed with unread input. Returns {@code false} if the connection is still open after
      * {@code timeout}.
      */
+    @Override
     public boolean awaitClosedByPeer(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] discard = new byte[64 * 1024];
@@ -142,11 +154,13 @@ public final class LoopbackClient implements AutoCloseable {
         }
     }
 
+    @Override
     public void shutdownOutput() throws IOException {
         socket.shutdownOutput();
     }
 
     /** Closes with {@code SO_LINGER} 0, so the server sees a reset (RST) instead of FIN. */
+    @Override
     public void reset() throws IOException {
         socket.setSoLinger(true, 0);
         socket.close();
