@@ -5,6 +5,7 @@ import dev.oneloop.backend.BackendSelectionException;
 import dev.oneloop.backend.Backends;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -232,19 +233,37 @@ public final class Main implements Callable<Integer> {
 
     /**
      * halt() skips the JVM's other shutdown hooks, Flight Recorder's among them: a recording started
-     * with -XX:StartFlightRecording:filename=... is written here instead, as JFR would at exit.
+     * with -XX:StartFlightRecording:filename=... is written here instead, as JFR would at exit. If
+     * Flight Recorder's own hook is already writing it, stop() waits for it and then reports the
+     * recording stopped.
      */
     private static void finishRecordings() {
-        if (!FlightRecorder.isInitialized()) {
+        // A recording started with the JVM flag does not initialize the FlightRecorder API; asking
+        // for it then would start Flight Recorder just to find nothing.
+        boolean startedByFlag = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .anyMatch(argument -> argument.startsWith("-XX:StartFlightRecording"));
+        if (!startedByFlag && !FlightRecorder.isInitialized()) {
             return;
         }
-        for (Recording recording : FlightRecorder.getFlightRecorder().getRecordings()) {
+        FlightRecorder recorder = FlightRecorder.getFlightRecorder();
+        for (Recording recording : recorder.getRecordings()) {
             if (recording.getState() == RecordingState.RUNNING && recording.getDestination() != null) {
                 try {
                     recording.stop();
                 } catch (IllegalStateException e) {
                     // Flight Recorder's own hook stopped it first.
                 }
+            }
+        }
+        // Flight Recorder's hook may be writing a recording it stopped first; it closes every
+        // recording when done. Wait for that, boundedly, before halt() cuts it short.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() - deadline < 0
+                && recorder.getRecordings().stream().anyMatch(r -> r.getDestination() != null && r.getState() != RecordingState.CLOSED)) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }
