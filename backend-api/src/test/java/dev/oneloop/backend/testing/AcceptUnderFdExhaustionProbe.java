@@ -1,7 +1,8 @@
-package dev.oneloop.backend.iouring;
+package dev.oneloop.backend.testing;
 
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
+import dev.oneloop.backend.Backends;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,8 +17,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Child-JVM side of {@link IoUringAcceptUnderFdExhaustionTest}: uses up every file descriptor of
- * its process, so that the multishot ACCEPT fails with EMFILE, and reports what the backend did.
+ * Child-JVM side of {@link AcceptUnderFdExhaustionTest}: opens the backend named by its argument,
+ * uses up every file descriptor of its process, so that acceptance fails with EMFILE, and reports
+ * what the backend did.
  * Speaks with the parent over stdin/stdout, one line at a time.
  */
 public final class AcceptUnderFdExhaustionProbe {
@@ -28,7 +30,7 @@ public final class AcceptUnderFdExhaustionProbe {
     public static void main(String[] args) throws Exception {
         BufferedReader parent = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         Events events = new Events();
-        try (Backend backend = new IoUringBackendProvider().open(new BackendConfig(16, 1024))) {
+        try (Backend backend = Backends.open(args[0], new BackendConfig(16, 1024))) {
             int listener = backend.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
             backend.accept(listener);
             backend.poll(Backend.NO_WAIT, events);
