@@ -11,25 +11,20 @@ import java.nio.ByteBuffer;
  * <p>The shape is <em>completion</em>-based, in the manner of TigerBeetle's {@code IO}, libxev and
  * Boost.Asio: the application <em>starts</em> an operation ({@link #accept}, {@link #read},
  * {@link #write}) and learns its result later, from a callback on the {@link Handler} passed to
- * {@link #poll}. Both kernel models serve this shape without an emulation layer:
- *
- * <ul>
- *   <li><b>Completion (io_uring)</b>: starting an operation queues a submission (multishot ACCEPT,
- *       RECV into a buffer the connection owns, SEND from the caller's buffer); {@code poll} flushes
- *       every submission of the turn to the kernel in one {@code io_uring_enter}, waits, and turns
- *       each completion into a callback.
- *   <li><b>Readiness (epoll, NIO Selector)</b>: starting an operation records interest; {@code poll}
- *       waits for readiness and then performs the non-blocking syscall itself ({@code accept4},
- *       {@code read}, {@code write}) and reports its result the same way. A write is tried at once
- *       (speculatively, as Asio does) and waits for writability only if the socket is full.
- * </ul>
+ * {@link #poll}. Completion kernels (io_uring) serve this shape directly and readiness kernels
+ * (epoll, the NIO Selector) by doing the syscall when the socket is ready; how each backend does it
+ * is described in its own class, not here: this interface states only the contract.
  *
  * <h2>Threading</h2>
  * A backend is confined to the thread that {@linkplain BackendProvider#open opened} it, the
  * <em>loop thread</em>. Every method must be called on it, except {@link #wakeup()}, which any
- * thread may call at any time. Callbacks run on the loop thread, only from inside {@link #poll},
- * never from inside the method that started the operation; a handler may start and close
- * operations from within a callback. No method blocks except {@code poll}.
+ * thread may call at any time, and {@link #name()}; any other method called on another thread
+ * throws {@link IllegalStateException} and changes nothing. Callbacks run on the loop thread, only
+ * from inside {@link #poll}, never from inside the method that started the operation; a handler may
+ * start and close operations from within a callback, but calling {@code poll} from a callback
+ * throws {@link IllegalStateException}. No method blocks except {@code poll}. After
+ * {@link #close()}, every method but {@code close}, {@code wakeup}, {@code name} and
+ * {@code openHandles} (then {@code 0}) throws {@link IllegalStateException}.
  *
  * <h2>Handles</h2>
  * Listeners and connections are named by {@code int} handles, a slot plus a generation
@@ -37,8 +32,12 @@ import java.nio.ByteBuffer;
  * delivered (by {@link Handler#onAccept}) until {@link #close} is called on it. After
  * {@code close(h)} returns, no callback for {@code h} is ever delivered, even if the kernel reports
  * an operation of {@code h} later; its slot may be reused, but under a new generation, so a stale
- * handle never reaches another connection. Starting an operation on a closed (stale) handle throws
- * {@link IllegalStateException}; closing it again does nothing.
+ * handle never reaches another connection. Starting an operation on a closed (stale) handle, or
+ * {@code localAddress} of one, throws {@link IllegalStateException} ({@code "no open handle ..."}),
+ * as does a connection operation on a listener or {@code accept} on a connection; closing a stale
+ * handle does nothing. A backend holds at most {@link BackendConfig#maxHandles()} handles at once:
+ * beyond that, {@code listen} throws and acceptance stops with a {@link BackendException} of kind
+ * {@link ErrorKind#OUT_OF_HANDLES} (the connection the kernel accepted is closed).
  *
  * <h2>Operations and buffer ownership</h2>
  * <ul>
@@ -66,9 +65,15 @@ import java.nio.ByteBuffer;
  * Would-block ({@code EAGAIN}) is never visible: it is the state in which an armed operation
  * waits. End of stream (the peer shut down its sending side) is {@link Handler#onEof}, delivered
  * once, in place of a read; the connection stays open for writing. A failed operation on a
- * connection (reset, {@code EPIPE}, {@code ECONNRESET}) is {@link Handler#onError}; the connection
- * is then useless and the application should close it. {@code SIGPIPE} is never raised. Methods
- * throw {@link IOException} only when the backend itself failed (the loop cannot continue).
+ * connection ({@code ECONNRESET}, {@code EPIPE}, ...) is {@link Handler#onError}; the connection
+ * is then useless and the application should close it. {@code SIGPIPE} is never raised.
+ *
+ * <p>Every {@link IOException} a backend reports, to a handler or thrown from {@link #listen} or
+ * {@link #localAddress}, is a {@link BackendException}: its {@link BackendException#kind() kind}
+ * ({@link ErrorKind#CONNECTION_RESET}, {@link ErrorKind#TOO_MANY_OPEN_FILES}, ...) and
+ * {@link BackendException#errno() errno} are the same on every backend for the same failure, so an
+ * application decides on the kind, never on the message. {@code poll} throws an {@link IOException}
+ * only when the backend itself failed (the loop cannot continue).
  *
  * <h2>Spurious wake-ups</h2>
  * {@link #poll} may return having delivered no callback (a wakeup, a timeout, an event the backend
@@ -79,8 +84,7 @@ import java.nio.ByteBuffer;
  * {@code poll(timeoutNanos, handler)}: a negative timeout ({@link #WAIT_FOREVER}) waits until an
  * event or a wakeup; {@code 0} ({@link #NO_WAIT}) never blocks; a positive value waits at most that
  * long, rounded <em>up</em> to the mechanism's resolution, so a timer deadline is never reached
- * early. Backends must translate these sentinels for the mechanism underneath (Netty's
- * {@code ManualIoEventLoop.run(0)} blocks forever, for example).
+ * early.
  */
 public interface Backend extends AutoCloseable {
 
@@ -95,9 +99,13 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Binds a listening socket (with {@code SO_REUSEADDR}) and returns its handle. Acceptance is
-     * not armed yet: call {@link #accept(int)}.
+     * not armed yet: call {@link #accept(int)}. The socket's family is the address's: an IPv4
+     * address (including the wildcard {@code 0.0.0.0}) gets an IPv4-only socket, an IPv6 address an
+     * IPv6 one ({@code ::} then also accepts IPv4 as the system's {@code bindv6only} allows).
      *
-     * @throws IOException if the address cannot be bound (the cause names the errno, e.g. {@code EADDRINUSE})
+     * @throws IllegalArgumentException if {@code address} is unresolved
+     * @throws BackendException if the socket cannot be bound ({@link ErrorKind#ADDRESS_IN_USE}, ...)
+     *         or every handle is in use ({@link ErrorKind#OUT_OF_HANDLES})
      */
     int listen(InetSocketAddress address, int backlog) throws IOException;
 
@@ -117,9 +125,8 @@ public interface Backend extends AutoCloseable {
      * Closes a listener or connection: the handle is dead when this returns. Bytes of an unfinished
      * write are dropped (wait for {@link Handler#onWritten} to close gracefully); the peer sees FIN,
      * or RST if unread input remains. The descriptor (and a listener's port) may be released only
-     * by the next {@link #poll}: io_uring must first cancel what the kernel holds, and the JDK's
-     * {@code Selector} closes a registered channel when it deregisters its key. No callback for
-     * {@code handle} follows. Closing a stale handle does nothing.
+     * by the next {@link #poll}. No callback for {@code handle} follows. Closing a stale handle does
+     * nothing.
      */
     void close(int handle);
 
@@ -151,7 +158,10 @@ public interface Backend extends AutoCloseable {
         /** {@code listener} accepted {@code connection}, a new handle; nothing is armed on it yet. */
         void onAccept(int listener, int connection);
 
-        /** Acceptance on {@code listener} stopped with an error (e.g. {@code EMFILE}); re-arm with {@link #accept}. */
+        /**
+         * Acceptance on {@code listener} stopped with {@code error}, a {@link BackendException}
+         * (e.g. {@link ErrorKind#TOO_MANY_OPEN_FILES}); re-arm with {@link #accept}.
+         */
         void onAcceptError(int listener, IOException error);
 
         /** Bytes received on {@code connection}; {@code data} is valid only during this call. The receive is finished. */
@@ -163,7 +173,10 @@ public interface Backend extends AutoCloseable {
         /** The buffer passed to {@link #write} has been written completely and is the caller's again. */
         void onWritten(int connection);
 
-        /** An operation on {@code connection} failed (reset, broken pipe); close it. */
+        /**
+         * An operation on {@code connection} failed with {@code error}, a {@link BackendException}
+         * (e.g. {@link ErrorKind#CONNECTION_RESET}); close it.
+         */
         void onError(int connection, IOException error);
     }
 }
