@@ -3,6 +3,7 @@ package dev.oneloop.backend.nio;
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.BackendProvider;
+import dev.oneloop.backend.readiness.ReadinessBackend;
 import java.io.IOException;
 
 /** Provides {@code -Dbackend=nio}: the JDK's own Selector, available wherever the JDK runs. */
@@ -28,6 +29,6 @@ public final class NioBackendProvider implements BackendProvider {
 
     @Override
     public Backend open(BackendConfig config) throws IOException {
-        return new NioBackend(config);
+        return new ReadinessBackend<>(new NioBackend(), config);
     }
 }

@@ -1,0 +1,508 @@
+package dev.oneloop.backend.readiness;
+
+import dev.oneloop.backend.Backend;
+import dev.oneloop.backend.BackendConfig;
+import dev.oneloop.backend.BackendException;
+import dev.oneloop.backend.HandleTable;
+import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.internal.Contract;
+import dev.oneloop.backend.readiness.Endpoint.Connection;
+import dev.oneloop.backend.readiness.Endpoint.Listener;
+import dev.oneloop.backend.readiness.Endpoint.Receive;
+import dev.oneloop.backend.readiness.Endpoint.Send;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.function.Consumer;
+
+/**
+ * The {@link Backend} contract on a readiness {@link Mechanism}: readiness turned into
+ * completions, the way Boost.Asio's reactor and TigerBeetle's kqueue loop do it, written once for
+ * the {@code nio} and {@code epoll} backends.
+ *
+ * <p><b>A turn.</b> {@code poll} gives the mechanism the interest that changed since the last turn,
+ * waits (not at all if work is known to be waiting), then serves the endpoints on the <em>work
+ * queue</em> (those the mechanism reported ready, or that an application call made able to
+ * progress) and finally delivers the <em>completion queue</em> (writes that ended inside
+ * {@code write()}). The syscalls and callbacks run on this class's stack after the mechanism's wait
+ * returned, never inside it, so an application's exception is never swallowed by a mechanism's loop.
+ *
+ * <p><b>Reads.</b> A receive is one-shot. Readiness is remembered ({@link Endpoint#readiness}), so
+ * a connection can stay readable with no receive armed; {@code read} then queues it, since no new
+ * readiness may come for bytes that already wait. A read shorter than the buffer empties the
+ * socket's queue, and on an edge-triggered mechanism every byte arriving later raises a new edge:
+ * the short read clears {@code READABLE} as well as {@code EAGAIN} would, minus one {@code recv} per
+ * message. Not once the peer shut down its side: its FIN raises no edge of its own, so the core then
+ * reads on to end of stream. A connection completes at most {@link #READS_PER_TURN} receives and a
+ * listener {@link #ACCEPTS_PER_TURN} accepts per turn before the others get theirs.
+ *
+ * <p><b>Writes</b> are tried at once (speculatively, as Asio does): most fit the socket buffer and
+ * never wait for {@code WRITABLE}; {@code onWritten} is still delivered by {@code poll}, in the same
+ * turn. Interest in {@code WRITE} exists only while a write waits for room.
+ *
+ * <p><b>No allocation per message:</b> one direct read buffer and a read-only view of it serve every
+ * connection; the queues are intrusive; interest changes are applied lazily before the wait, so a
+ * handler that disarms and re-arms a read in one turn costs the mechanism nothing.
+ *
+ * @param <S> the mechanism's socket
+ */
+public final class ReadinessBackend<S> implements Backend {
+
+    /** Receives a connection may complete in one turn before others get theirs (fairness). */
+    public static final int READS_PER_TURN = 16;
+    /** Connections a listener may accept in one turn before other handles get served. */
+    public static final int ACCEPTS_PER_TURN = 64;
+
+    private final Mechanism<S> mechanism;
+    private final Thread owner;
+    private final HandleTable<Endpoint<S>> endpoints;
+    private final ByteBuffer readBuffer;
+    /** The handler's window onto {@link #readBuffer}; only its position and limit change per read. */
+    private final ByteBuffer readView;
+    private final IntrusiveQueue<Endpoint<S>> work = new IntrusiveQueue<>("work");
+    private final IntrusiveQueue<Endpoint<S>> completions = new IntrusiveQueue<>("completions");
+    private final IntrusiveQueue<Endpoint<S>> interestChanges = new IntrusiveQueue<>("interest");
+    private final Consumer<Endpoint<S>> serve = this::serve;
+    private final Consumer<Endpoint<S>> complete = this::complete;
+    private final Consumer<Endpoint<S>> applyInterest = this::applyInterest;
+
+    /** The handler of the {@code poll} in progress, {@code null} outside poll. */
+    private Handler handler;
+    private int delivered;
+    /** The endpoint being served; {@code read()} on it needs no queueing. */
+    private Endpoint<S> servicing;
+    private boolean closed;
+
+    /**
+     * A backend on {@code mechanism}, confined to the calling thread; closes the mechanism if it
+     * cannot be built.
+     */
+    public ReadinessBackend(Mechanism<S> mechanism, BackendConfig config) {
+        this.mechanism = mechanism;
+        owner = Thread.currentThread();
+        try {
+            endpoints = new HandleTable<>(config.maxHandles());
+            readBuffer = ByteBuffer.allocateDirect(config.readBufferSize());
+        } catch (RuntimeException | Error e) {
+            mechanism.close();
+            throw e;
+        }
+        readView = readBuffer.asReadOnlyBuffer();
+    }
+
+    /** The mechanism underneath, for its own tests. */
+    public Mechanism<S> mechanism() {
+        return mechanism;
+    }
+
+    @Override
+    public String name() {
+        return mechanism.name();
+    }
+
+    @Override
+    public int listen(InetSocketAddress address, int backlog) throws IOException {
+        enter("listen");
+        boolean ipv6 = Contract.ipv6(address);
+        if (endpoints.size() == endpoints.capacity()) {
+            throw BackendException.outOfHandles("cannot listen on " + address, endpoints.capacity());
+        }
+        S socket;
+        try {
+            socket = mechanism.listen(address, ipv6, backlog);
+        } catch (IOException e) {
+            throw BackendException.of("listen on " + address, e);
+        }
+        Listener<S> listener = new Listener<>(this, socket);
+        int handle = endpoints.add(listener);
+        listener.handle = handle;
+        try {
+            mechanism.register(socket, listener);
+        } catch (IOException e) {
+            endpoints.remove(handle);
+            release(listener);
+            throw BackendException.of("register " + address, e);
+        } catch (RuntimeException e) {
+            endpoints.remove(handle);
+            release(listener);
+            throw e;
+        }
+        return handle;
+    }
+
+    @Override
+    public InetSocketAddress localAddress(int handle) throws IOException {
+        enter("localAddress");
+        Endpoint<S> endpoint = endpoints.get(handle);
+        if (endpoint == null) {
+            throw Contract.stale(handle, false);
+        }
+        try {
+            return mechanism.localAddress(endpoint.socket);
+        } catch (IOException e) {
+            throw BackendException.of("getsockname of " + Handles.toString(handle), e);
+        }
+    }
+
+    @Override
+    public void accept(int listener) {
+        enter("accept");
+        Listener<S> l = listener(listener);
+        if (l.receive == Receive.DISARMED) {
+            l.receive = Receive.ARMED;
+            // After EMFILE or maxHandles the backlog may still hold connections whose readiness was
+            // consumed: only a new connection would raise more, so try at once.
+            if (l.isReadable()) {
+                queueWork(l);
+            } else {
+                interestChanged(l);
+            }
+        }
+    }
+
+    @Override
+    public void read(int connection) {
+        enter("read");
+        Connection<S> c = connection(connection);
+        // After end of stream there is nothing left to receive: onEof is delivered once.
+        if (c.receive == Receive.DISARMED) {
+            c.receive = Receive.ARMED;
+            if (!c.isReadable()) {
+                interestChanged(c);
+            } else if (servicing != c) {
+                queueWork(c); // bytes left by an earlier one-shot receive raise no new readiness
+            }
+        }
+    }
+
+    @Override
+    public void write(int connection, ByteBuffer src) {
+        enter("write");
+        Connection<S> c = connection(connection);
+        Contract.checkDirect(src);
+        if (c.send != Send.IDLE) {
+            throw Contract.writeInFlight(connection);
+        }
+        c.sendBuffer = src;
+        c.send = Send.SENDING;
+        try {
+            sendSome(c);
+        } catch (IOException e) {
+            c.sendError = BackendException.of("send", e);
+            queueCompletion(c);
+            return;
+        }
+        if (src.hasRemaining()) {
+            interestChanged(c);
+        } else {
+            queueCompletion(c);
+        }
+    }
+
+    @Override
+    public void close(int handle) {
+        enter("close");
+        Endpoint<S> endpoint = endpoints.get(handle);
+        if (endpoint != null) {
+            endpoints.remove(handle);
+            release(endpoint);
+        }
+    }
+
+    @Override
+    public int poll(long timeoutNanos, Handler pollHandler) throws IOException {
+        enter("poll");
+        if (handler != null) {
+            throw Contract.nestedPoll();
+        }
+        handler = pollHandler;
+        delivered = 0;
+        try {
+            interestChanges.drainQueued(applyInterest);
+            boolean pending = delivered > 0 || !work.isEmpty() || !completions.isEmpty();
+            mechanism.await(pending ? NO_WAIT : timeoutNanos);
+            // Only what is queued now: endpoints queued while these are served wait a turn, which
+            // then does not block.
+            work.drainQueued(serve);
+            completions.drainQueued(complete);
+        } finally {
+            servicing = null;
+            handler = null;
+        }
+        return delivered;
+    }
+
+    @Override
+    public void wakeup() {
+        mechanism.wakeup(); // a closed mechanism ignores it, so another thread needs no check that could race
+    }
+
+    @Override
+    public int openHandles() {
+        Contract.checkThread(owner, "openHandles");
+        return endpoints.size();
+    }
+
+    @Override
+    public void close() {
+        Contract.checkThread(owner, "close");
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int slot = 0; slot < endpoints.capacity(); slot++) {
+            Endpoint<S> endpoint = endpoints.atSlot(slot);
+            if (endpoint != null) {
+                endpoints.remove(endpoints.handleAt(slot));
+                release(endpoint);
+            }
+        }
+        work.clear();
+        completions.clear();
+        interestChanges.clear();
+        mechanism.close();
+    }
+
+    // ------------------------------------------------------------------ called by Endpoint.ready
+
+    void queueWork(Endpoint<S> endpoint) {
+        work.offer(endpoint.workLink);
+    }
+
+    // ------------------------------------------------------------------ inside poll
+
+    private void serve(Endpoint<S> endpoint) {
+        if (closed || !endpoint.open) {
+            return;
+        }
+        servicing = endpoint;
+        if (endpoint instanceof Connection<S> c) {
+            serve(c);
+        } else {
+            serve((Listener<S>) endpoint);
+        }
+        servicing = null;
+    }
+
+    private void serve(Listener<S> l) {
+        for (int accepted = 0; accepted < ACCEPTS_PER_TURN; accepted++) {
+            if (closed || !l.open || !l.canProgress()) {
+                return;
+            }
+            S socket;
+            try {
+                socket = mechanism.accept(l.socket);
+            } catch (IOException e) {
+                stopAccepting(l, BackendException.of("accept", e)); // EMFILE and the like: the application decides when to retry
+                return;
+            }
+            if (socket == null) {
+                l.readiness &= ~Mechanism.READABLE; // EAGAIN: the next connection raises new readiness
+                interestChanged(l);
+                return;
+            }
+            acceptOne(l, socket);
+        }
+        if (!closed && l.open && l.canProgress()) {
+            queueWork(l);
+        }
+    }
+
+    private void acceptOne(Listener<S> l, S socket) {
+        if (endpoints.size() == endpoints.capacity()) {
+            mechanism.close(socket);
+            stopAccepting(l, BackendException.outOfHandles("connection closed", endpoints.capacity()));
+            return;
+        }
+        Connection<S> c = new Connection<>(this, socket);
+        int handle = endpoints.add(c);
+        c.handle = handle;
+        try {
+            // Registering reports what is ready already, so bytes sent before this are not missed.
+            mechanism.register(socket, c);
+        } catch (IOException e) {
+            endpoints.remove(handle);
+            release(c);
+            stopAccepting(l, BackendException.of("register an accepted connection", e));
+            return;
+        }
+        delivered++;
+        handler.onAccept(l.handle, handle);
+    }
+
+    private void stopAccepting(Listener<S> l, IOException error) {
+        l.receive = Receive.DISARMED;
+        interestChanged(l);
+        delivered++;
+        handler.onAcceptError(l.handle, error);
+    }
+
+    private void serve(Connection<S> c) {
+        if (c.send == Send.SENDING && c.isWritable()) {
+            continueWrite(c);
+        }
+        for (int reads = 0; reads < READS_PER_TURN; reads++) {
+            if (closed || !c.open || c.receive != Receive.ARMED || !c.isReadable()) {
+                return;
+            }
+            receive(c);
+        }
+        if (!closed && c.open && c.canProgress()) {
+            queueWork(c); // fairness: the rest next turn, which will not block
+        }
+    }
+
+    private void receive(Connection<S> c) {
+        int n;
+        try {
+            n = mechanism.receive(c.socket, readBuffer.clear());
+        } catch (IOException e) {
+            fail(c, BackendException.of("recv", e));
+            return;
+        }
+        if (n == 0) {
+            c.readiness &= ~Mechanism.READABLE; // EAGAIN: the next bytes raise new readiness
+            interestChanged(c);
+            return;
+        }
+        delivered++;
+        if (n < 0) {
+            c.receive = Receive.ENDED;
+            c.readiness &= ~Mechanism.READABLE;
+            interestChanged(c);
+            handler.onEof(c.handle);
+            return;
+        }
+        c.receive = Receive.DISARMED;
+        if (n < readBuffer.capacity() && (c.readiness & Mechanism.PEER_SHUTDOWN) == 0) {
+            c.readiness &= ~Mechanism.READABLE; // a short read emptied the queue (see the class comment)
+        }
+        interestChanged(c);
+        readView.clear().limit(n);
+        handler.onRead(c.handle, readView);
+    }
+
+    private void continueWrite(Connection<S> c) {
+        try {
+            sendSome(c);
+        } catch (IOException e) {
+            fail(c, BackendException.of("send", e));
+            return;
+        }
+        if (!c.sendBuffer.hasRemaining()) {
+            c.sendBuffer = null;
+            c.send = Send.IDLE;
+            interestChanged(c);
+            delivered++;
+            handler.onWritten(c.handle);
+        }
+    }
+
+    /** Delivers the result of a write that ended inside {@code write()}. */
+    private void complete(Endpoint<S> endpoint) {
+        Connection<S> c = (Connection<S>) endpoint;
+        if (closed || !c.open) {
+            return;
+        }
+        IOException error = c.sendError;
+        c.sendError = null;
+        c.sendBuffer = null;
+        c.send = Send.IDLE;
+        if (error != null) {
+            fail(c, error);
+        } else {
+            delivered++;
+            handler.onWritten(c.handle);
+        }
+    }
+
+    /** Ends whatever is armed or unfinished on {@code c} with one onError: the connection is done for. */
+    private void fail(Connection<S> c, IOException error) {
+        if (c.receive == Receive.ARMED) {
+            c.receive = Receive.DISARMED;
+        }
+        if (c.send == Send.SENDING) { // a DONE write keeps its place in the completion queue
+            c.send = Send.IDLE;
+            c.sendBuffer = null;
+        }
+        interestChanged(c);
+        delivered++;
+        handler.onError(c.handle, error);
+    }
+
+    private void applyInterest(Endpoint<S> endpoint) {
+        if (closed || !endpoint.open) {
+            return;
+        }
+        int wanted = endpoint.wantedInterest();
+        if (wanted == endpoint.interest) {
+            return;
+        }
+        try {
+            mechanism.interest(endpoint.socket, wanted);
+            endpoint.interest = wanted;
+        } catch (IOException e) {
+            BackendException error = BackendException.of("change interest", e);
+            if (endpoint instanceof Connection<S> c) {
+                fail(c, error);
+            } else {
+                stopAccepting((Listener<S>) endpoint, error);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void sendSome(Connection<S> c) throws IOException {
+        ByteBuffer src = c.sendBuffer;
+        while (src.hasRemaining()) {
+            if (mechanism.send(c.socket, src) == 0) {
+                c.readiness &= ~Mechanism.WRITABLE; // EAGAIN: WRITABLE reports the room
+                return;
+            }
+        }
+    }
+
+    private void queueCompletion(Connection<S> c) {
+        c.send = Send.DONE;
+        completions.offer(c.completionLink);
+    }
+
+    private void interestChanged(Endpoint<S> endpoint) {
+        interestChanges.offer(endpoint.interestLink);
+    }
+
+    /** Closes the socket and forgets the endpoint; no callback for it follows. */
+    private void release(Endpoint<S> endpoint) {
+        endpoint.open = false;
+        endpoint.receive = Receive.DISARMED;
+        if (endpoint instanceof Connection<S> c) {
+            c.send = Send.IDLE;
+            c.sendBuffer = null;
+            c.sendError = null;
+        }
+        mechanism.close(endpoint.socket);
+    }
+
+    /** The contract's entry checks: the loop thread, an open backend. */
+    private void enter(String method) {
+        Contract.checkThread(owner, method);
+        Contract.checkOpen(closed);
+    }
+
+    private Connection<S> connection(int handle) {
+        Endpoint<S> endpoint = endpoints.get(handle);
+        if (endpoint instanceof Connection<S> c) {
+            return c;
+        }
+        throw endpoint == null ? Contract.stale(handle, false) : Contract.notAConnection(handle);
+    }
+
+    private Listener<S> listener(int handle) {
+        Endpoint<S> endpoint = endpoints.get(handle);
+        if (endpoint instanceof Listener<S> l) {
+            return l;
+        }
+        throw endpoint == null ? Contract.stale(handle, false) : Contract.notAListener(handle);
+    }
+}
