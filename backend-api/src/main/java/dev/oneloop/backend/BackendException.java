@@ -42,10 +42,15 @@ public final class BackendException extends IOException {
      * Netty report {@code -errno}): {@code "recv failed: ECONNRESET (Connection reset by peer)"}.
      */
     public static BackendException ofErrno(String operation, int errno) {
+        return ofErrno(operation, errno, null);
+    }
+
+    /** {@link #ofErrno(String, int)} for a mechanism whose exception carried the errno, kept as the cause. */
+    public static BackendException ofErrno(String operation, int errno, Throwable cause) {
         int number = Math.abs(errno);
         Errno known = Errno.of(number);
         String name = known == null ? "errno " + number : known.name() + " (" + known.text + ")";
-        return new BackendException(known == null ? ErrorKind.OTHER : known.kind, number, operation + " failed: " + name, null);
+        return new BackendException(known == null ? ErrorKind.OTHER : known.kind, number, operation + " failed: " + name, cause);
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.BackendProvider;
 import io.netty.channel.epoll.Epoll;
+import dev.oneloop.backend.readiness.ReadinessBackend;
 import java.io.IOException;
 
 /**
@@ -40,7 +41,7 @@ public final class EpollBackendProvider implements BackendProvider {
         if (cause != null) {
             throw new IOException("epoll is not available: " + cause, cause);
         }
-        return new EpollBackend(config);
+        return new ReadinessBackend<>(new EpollBackend(), config);
     }
 
     private Availability availability() {

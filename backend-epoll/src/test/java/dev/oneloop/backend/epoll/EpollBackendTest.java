@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.BackendProvider;
+import dev.oneloop.backend.readiness.ReadinessBackend;
 import dev.oneloop.backend.testing.BackendLoop;
 import dev.oneloop.backend.testing.LoopbackClient;
 import dev.oneloop.backend.testing.RecordingHandler;
@@ -217,7 +218,7 @@ class EpollBackendTest {
     }
 
     private long receiveCalls() throws Exception {
-        return loop.call(b -> ((EpollBackend) b).receiveCalls());
+        return loop.call(b -> ((EpollBackend) ((ReadinessBackend<?>) b).mechanism()).receiveCalls());
     }
 
     /** Waits until the kernel's epoll interest for the server end of {@code c} matches. */
