@@ -34,13 +34,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every connection is registered once for {@code EPOLLIN | EPOLLRDHUP | EPOLLET} and keeps that
  * interest for life, so arming a receive costs no {@code epoll_ctl}: the core's {@code READ}
  * interest is already there, and {@code EPOLLOUT} is added only while a write waits for room. An
- * edge only records readiness on the endpoint; the syscalls and callbacks run after
- * {@code ManualIoEventLoop.run} has returned, so that an application's exception is never
- * swallowed by Netty's loop (which logs it and sleeps a second).
- *
- * <p>Netty's event path caches the {@link EpollIoEvent} of a lone {@code EPOLLIN} or
- * {@code EPOLLOUT} but allocates one for a combination (e.g. {@code EPOLLIN | EPOLLOUT} while a
- * write stalls, or {@code EPOLLIN | EPOLLRDHUP} once per half-close): rare, but not zero.
+ * edge only records readiness on the endpoint: an application's exception is never swallowed by
+ * Netty's loop (which logs it and sleeps a second). Netty caches the {@link EpollIoEvent} of a lone
+ * {@code EPOLLIN} or {@code EPOLLOUT} but allocates one for a combination (e.g. {@code EPOLLIN |
+ * EPOLLRDHUP} once per half-close): rare, but not zero.
  *
  * <p><b>SIGPIPE.</b> Netty's {@code send} passes no {@code MSG_NOSIGNAL}; a write to a connection
  * the peer reset still fails with {@code EPIPE} instead of killing the process because HotSpot
@@ -98,17 +95,9 @@ final class EpollBackend implements Mechanism<EpollBackend.Socket> {
         @Override
         public void handle(IoRegistration ioRegistration, IoEvent event) {
             int events = ((EpollIoEvent) event).ops().value();
-            int readiness = 0;
-            if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) {
-                readiness |= READABLE;
-            }
-            if ((events & (EPOLLRDHUP | EPOLLHUP)) != 0) {
-                readiness |= PEER_SHUTDOWN;
-            }
-            if ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0) {
-                readiness |= WRITABLE;
-            }
-            endpoint.ready(readiness);
+            endpoint.ready(((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0 ? READABLE : 0)
+                    | ((events & (EPOLLRDHUP | EPOLLHUP)) != 0 ? PEER_SHUTDOWN : 0)
+                    | ((events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0 ? WRITABLE : 0));
         }
 
         @Override
@@ -123,7 +112,7 @@ final class EpollBackend implements Mechanism<EpollBackend.Socket> {
         return NAME;
     }
 
-    // Package-private for testing: recv(2) calls made so far, to show which reads the core skips.
+    /** recv(2) calls so far, for tests to show which reads the core skips. */
     long receiveCalls() {
         return receiveCalls;
     }
@@ -137,17 +126,19 @@ final class EpollBackend implements Mechanism<EpollBackend.Socket> {
             // ChannelException wrapping the errno, e.g. EMFILE
             throw e.getCause() instanceof IOException io ? typed("socket", io) : new IOException("socket() failed", e);
         }
+        boolean listening = false;
         try {
             socket.setReuseAddress(true);
             socket.bind(address);
             socket.listen(backlog);
+            listening = true;
             return new Socket(socket, true);
         } catch (IOException e) {
-            closeQuietly(socket);
             throw typed("bind", e);
-        } catch (RuntimeException e) {
-            closeQuietly(socket);
-            throw e;
+        } finally {
+            if (!listening) {
+                closeQuietly(socket);
+            }
         }
     }
 
@@ -252,26 +243,15 @@ final class EpollBackend implements Mechanism<EpollBackend.Socket> {
      */
     @Override
     public void await(long timeoutNanos) {
-        if (timeoutNanos == Backend.NO_WAIT) {
-            loop.run(-1);
-            loop.clearWakeup();
-            return;
-        }
-        if (timeoutNanos < 0) {
-            loop.run(0);
+        if (timeoutNanos <= 0) {
+            loop.run(timeoutNanos == Backend.NO_WAIT ? -1 : 0);
             loop.clearWakeup();
             return;
         }
         long deadline = System.nanoTime() + timeoutNanos;
-        long remaining = timeoutNanos;
-        while (true) {
-            int events = loop.run(remaining);
-            boolean woken = loop.clearWakeup();
-            if (events > 0 || woken) {
-                return;
-            }
-            remaining = deadline - System.nanoTime();
-            if (remaining <= 0) {
+        for (long remaining = timeoutNanos; remaining > 0; remaining = deadline - System.nanoTime()) {
+            boolean events = loop.run(remaining) > 0;
+            if (loop.clearWakeup() || events) {
                 return;
             }
         }
@@ -314,41 +294,6 @@ final class EpollBackend implements Mechanism<EpollBackend.Socket> {
             socket.close();
         } catch (IOException e) {
             LOG.atDebug().setCause(e).log("close failed");
-        }
-    }
-
-    /**
-     * A ManualIoEventLoop whose {@code run} does not block while a {@link #wakeup()} is pending.
-     * Netty's own {@code wakeup()} only writes the eventfd while the loop sleeps in epoll_wait, so a
-     * wakeup that comes before (or between) polls would be lost. The flag is written before
-     * {@code wakeup()}'s atomic exchange, and Netty reads it in {@link #canBlock()} after publishing
-     * that it is about to sleep: either the loop sees the flag, or the waker sees the sleeper and
-     * writes the eventfd.
-     */
-    private static final class WakeableLoop extends ManualIoEventLoop {
-        private volatile boolean wakeupRequested;
-
-        WakeableLoop(Thread owner) {
-            super(owner, EpollIoHandler.newFactory());
-        }
-
-        void requestWakeup() {
-            wakeupRequested = true;
-            wakeup(); // Netty skips the eventfd on the owner thread; the flag covers that case
-        }
-
-        /** Consumes a pending wakeup; returns whether there was one. */
-        boolean clearWakeup() {
-            if (wakeupRequested) {
-                wakeupRequested = false;
-                return true;
-            }
-            return false;
-        }
-
-        @Override
-        protected boolean canBlock() {
-            return !wakeupRequested;
         }
     }
 }
