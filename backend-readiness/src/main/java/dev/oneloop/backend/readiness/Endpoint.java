@@ -42,8 +42,11 @@ public abstract sealed class Endpoint<S> permits Endpoint.Listener, Endpoint.Con
     int readiness;
     /** The interest last given to the mechanism. */
     int interest;
-    final IntrusiveQueue.Link<Endpoint<S>> workLink = new IntrusiveQueue.Link<>(this);
-    final IntrusiveQueue.Link<Endpoint<S>> interestLink = new IntrusiveQueue.Link<>(this);
+    /** Links of the work and interest-change queues (see {@link IntrusiveQueue}). */
+    Endpoint<S> nextWork;
+    Endpoint<S> nextInterest;
+    boolean inWork;
+    boolean inInterest;
 
     private Endpoint(ReadinessBackend<S> core, S socket) {
         this.core = core;
@@ -97,7 +100,9 @@ public abstract sealed class Endpoint<S> permits Endpoint.Listener, Endpoint.Con
         ByteBuffer sendBuffer;
         /** Why a write ended inside {@code write()} ({@code send == DONE}), or {@code null} if it succeeded. */
         IOException sendError;
-        final IntrusiveQueue.Link<Endpoint<S>> completionLink = new IntrusiveQueue.Link<>(this);
+        /** Link of the completion queue. */
+        Connection<S> nextCompletion;
+        boolean inCompletions;
 
         Connection(ReadinessBackend<S> core, S socket) {
             super(core, socket);

@@ -3,71 +3,63 @@ package dev.oneloop.backend.readiness;
 import java.util.function.Consumer;
 
 /**
- * A FIFO queue threaded through {@link Link}s that its elements own, so that queueing allocates
- * nothing (libxev's {@code queue.Intrusive}). An element owns one link per queue it can be in and
- * is in a queue at most once: {@link #offer} of a queued link does nothing. The invariants are
- * asserted on every change (tests run with {@code -ea}).
+ * A FIFO queue threaded through fields of its elements, so that queueing allocates nothing
+ * (libxev's {@code queue.Intrusive}): a subclass names, for one queue, the element's "next" and
+ * "queued" fields. An element is in a queue at most once: {@link #offer} of a queued element does
+ * nothing. The invariants are asserted on every change (tests run with {@code -ea}).
  */
-final class IntrusiveQueue<T> {
-
-    /** An element's membership in one queue. */
-    static final class Link<T> {
-        final T owner;
-        Link<T> next;
-        IntrusiveQueue<T> queue;
-
-        Link(T owner) {
-            this.owner = owner;
-        }
-
-        boolean queued() {
-            return queue != null;
-        }
-    }
+abstract class IntrusiveQueue<T> {
 
     private final String name;
-    private Link<T> head;
-    private Link<T> tail;
+    private T head;
+    private T tail;
     private int size;
 
     IntrusiveQueue(String name) {
         this.name = name;
     }
 
-    /** Appends {@code link}'s owner unless it is queued already; returns whether it was appended. */
-    boolean offer(Link<T> link) {
-        if (link.queue == this) {
+    abstract T next(T element);
+
+    abstract void setNext(T element, T next);
+
+    abstract boolean isQueued(T element);
+
+    abstract void setQueued(T element, boolean queued);
+
+    /** Appends {@code element} unless it is queued already; returns whether it was appended. */
+    final boolean offer(T element) {
+        if (isQueued(element)) {
             return false;
         }
-        assert link.queue == null : "element of " + name + " is in queue " + link.queue.name;
-        assert link.next == null : "unqueued link of " + name + " still points at another";
-        link.queue = this;
+        assert next(element) == null : name + ": an unqueued element still points at another";
+        setQueued(element, true);
         if (tail == null) {
-            head = link;
+            head = element;
         } else {
-            tail.next = link;
+            setNext(tail, element);
         }
-        tail = link;
+        tail = element;
         size++;
         assert invariants();
         return true;
     }
 
     /** Removes and returns the first element, or {@code null}. */
-    T poll() {
-        Link<T> link = head;
-        if (link == null) {
+    final T poll() {
+        T element = head;
+        if (element == null) {
             return null;
         }
-        head = link.next;
+        head = next(element);
         if (head == null) {
             tail = null;
         }
-        link.next = null;
-        link.queue = null;
+        setNext(element, null);
+        setQueued(element, false);
         size--;
         assert invariants();
-        return link.owner;
+        return element;
     }
 
     /**
@@ -75,26 +67,26 @@ final class IntrusiveQueue<T> {
      * queues meanwhile (a handler writing again from {@code onWritten}) waits for the next call, so
      * that one call always ends. Stops early if the queue is {@linkplain #clear cleared}.
      */
-    void drainQueued(Consumer<? super T> action) {
-        Link<T> last = tail;
+    final void drainQueued(Consumer<? super T> action) {
+        T last = tail;
         while (head != null) {
-            Link<T> link = head;
-            action.accept(poll());
-            if (link == last) {
+            T element = poll();
+            action.accept(element);
+            if (element == last) {
                 return;
             }
         }
     }
 
-    boolean isEmpty() {
+    final boolean isEmpty() {
         return head == null;
     }
 
-    int size() {
+    final int size() {
         return size;
     }
 
-    void clear() {
+    final void clear() {
         while (poll() != null) {
             // unlink every element, so that each can be queued again
         }
@@ -104,8 +96,11 @@ final class IntrusiveQueue<T> {
         if ((head == null) != (tail == null) || (size == 0) != (head == null)) {
             throw new AssertionError(name + ": head " + head + ", tail " + tail + ", size " + size);
         }
-        if (tail != null && (tail.next != null || tail.queue != this)) {
+        if (tail != null && (next(tail) != null || !isQueued(tail))) {
             throw new AssertionError(name + ": the tail is not the last element of this queue");
+        }
+        if (size == 1 && head != tail) {
+            throw new AssertionError(name + ": one element, but head and tail differ");
         }
         return true;
     }

@@ -59,11 +59,29 @@ public final class ReadinessBackend<S> implements Backend {
     private final ByteBuffer readBuffer;
     /** The handler's window onto {@link #readBuffer}; only its position and limit change per read. */
     private final ByteBuffer readView;
-    private final IntrusiveQueue<Endpoint<S>> work = new IntrusiveQueue<>("work");
-    private final IntrusiveQueue<Endpoint<S>> completions = new IntrusiveQueue<>("completions");
-    private final IntrusiveQueue<Endpoint<S>> interestChanges = new IntrusiveQueue<>("interest");
+    /** Endpoints that can progress without waiting: served after the wait. */
+    private final IntrusiveQueue<Endpoint<S>> work = new IntrusiveQueue<>("work") {
+        @Override Endpoint<S> next(Endpoint<S> e) { return e.nextWork; }
+        @Override void setNext(Endpoint<S> e, Endpoint<S> next) { e.nextWork = next; }
+        @Override boolean isQueued(Endpoint<S> e) { return e.inWork; }
+        @Override void setQueued(Endpoint<S> e, boolean queued) { e.inWork = queued; }
+    };
+    /** Connections whose write ended inside {@code write()}: delivered at the end of the turn. */
+    private final IntrusiveQueue<Connection<S>> completions = new IntrusiveQueue<>("completions") {
+        @Override Connection<S> next(Connection<S> c) { return c.nextCompletion; }
+        @Override void setNext(Connection<S> c, Connection<S> next) { c.nextCompletion = next; }
+        @Override boolean isQueued(Connection<S> c) { return c.inCompletions; }
+        @Override void setQueued(Connection<S> c, boolean queued) { c.inCompletions = queued; }
+    };
+    /** Endpoints whose interest may differ from the mechanism's: applied before the wait. */
+    private final IntrusiveQueue<Endpoint<S>> interestChanges = new IntrusiveQueue<>("interest") {
+        @Override Endpoint<S> next(Endpoint<S> e) { return e.nextInterest; }
+        @Override void setNext(Endpoint<S> e, Endpoint<S> next) { e.nextInterest = next; }
+        @Override boolean isQueued(Endpoint<S> e) { return e.inInterest; }
+        @Override void setQueued(Endpoint<S> e, boolean queued) { e.inInterest = queued; }
+    };
     private final Consumer<Endpoint<S>> serve = this::serve;
-    private final Consumer<Endpoint<S>> complete = this::complete;
+    private final Consumer<Connection<S>> complete = this::complete;
     private final Consumer<Endpoint<S>> applyInterest = this::applyInterest;
 
     /** The handler of the {@code poll} in progress, {@code null} outside poll. */
@@ -266,7 +284,7 @@ public final class ReadinessBackend<S> implements Backend {
     // ------------------------------------------------------------------ called by Endpoint.ready
 
     void queueWork(Endpoint<S> endpoint) {
-        work.offer(endpoint.workLink);
+        work.offer(endpoint);
     }
 
     // ------------------------------------------------------------------ inside poll
@@ -399,8 +417,7 @@ public final class ReadinessBackend<S> implements Backend {
     }
 
     /** Delivers the result of a write that ended inside {@code write()}. */
-    private void complete(Endpoint<S> endpoint) {
-        Connection<S> c = (Connection<S>) endpoint;
+    private void complete(Connection<S> c) {
         if (closed || !c.open) {
             return;
         }
@@ -465,11 +482,11 @@ public final class ReadinessBackend<S> implements Backend {
 
     private void queueCompletion(Connection<S> c) {
         c.send = Send.DONE;
-        completions.offer(c.completionLink);
+        completions.offer(c);
     }
 
     private void interestChanged(Endpoint<S> endpoint) {
-        interestChanges.offer(endpoint.interestLink);
+        interestChanges.offer(endpoint);
     }
 
     /** Closes the socket and forgets the endpoint; no callback for it follows. */
