@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * {@code SIGPIPE}, and reports errors without errno: the core types them from their
  * {@code strerror} text.
  */
-final class NioBackend implements Mechanism<NioBackend.Socket> {
+final class NioBackend implements Mechanism<SelectableChannel> {
 
     static final String NAME = "nio";
 
@@ -47,31 +47,19 @@ final class NioBackend implements Mechanism<NioBackend.Socket> {
         selector = Selector.open();
     }
 
-    /** A channel and its key; {@code readOp} is {@code OP_ACCEPT} for a listener, {@code OP_READ} for a connection. */
-    static final class Socket {
-        final SelectableChannel channel;
-        final int readOp;
-        SelectionKey key;
-
-        Socket(SelectableChannel channel, int readOp) {
-            this.channel = channel;
-            this.readOp = readOp;
-        }
-    }
-
     @Override
     public String name() {
         return NAME;
     }
 
     @Override
-    public Socket listen(InetSocketAddress address, boolean ipv6, int backlog) throws IOException {
+    public SelectableChannel listen(InetSocketAddress address, boolean ipv6, int backlog) throws IOException {
         ServerSocketChannel channel = ServerSocketChannel.open(ipv6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         try {
             channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             channel.bind(address, backlog);
             channel.configureBlocking(false);
-            return new Socket(channel, SelectionKey.OP_ACCEPT);
+            return channel;
         } catch (IOException | RuntimeException e) {
             closeQuietly(channel);
             throw e;
@@ -79,16 +67,16 @@ final class NioBackend implements Mechanism<NioBackend.Socket> {
     }
 
     @Override
-    public Socket accept(Socket listener) throws IOException {
+    public SelectableChannel accept(SelectableChannel listener) throws IOException {
         while (true) {
-            SocketChannel channel = ((ServerSocketChannel) listener.channel).accept();
+            SocketChannel channel = ((ServerSocketChannel) listener).accept();
             if (channel == null) {
                 return null;
             }
             try {
                 channel.configureBlocking(false);
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                return new Socket(channel, SelectionKey.OP_READ);
+                return channel;
             } catch (IOException e) {
                 // The peer is typically gone already; that is its connection's problem, not the listener's.
                 LOG.atDebug().setCause(e).log("dropping a connection that could not be set up");
@@ -98,38 +86,38 @@ final class NioBackend implements Mechanism<NioBackend.Socket> {
     }
 
     @Override
-    public void register(Socket socket, Endpoint<Socket> endpoint) throws IOException {
-        socket.key = socket.channel.register(selector, 0, endpoint);
+    public void register(SelectableChannel channel, Endpoint<SelectableChannel> endpoint) throws IOException {
+        channel.register(selector, 0, endpoint);
+    }
+
+    /** Interest changes are rare (a stalled write, a receive armed on an empty socket): finding the key costs no field per socket. */
+    @Override
+    public void interest(SelectableChannel channel, int interest) {
+        int read = channel instanceof ServerSocketChannel ? SelectionKey.OP_ACCEPT : SelectionKey.OP_READ;
+        channel.keyFor(selector).interestOps(((interest & READ) != 0 ? read : 0) | ((interest & WRITE) != 0 ? SelectionKey.OP_WRITE : 0));
     }
 
     @Override
-    public void interest(Socket socket, int interest) {
-        socket.key.interestOps(((interest & READ) != 0 ? socket.readOp : 0) | ((interest & WRITE) != 0 ? SelectionKey.OP_WRITE : 0));
+    public int receive(SelectableChannel channel, ByteBuffer dst) throws IOException {
+        return ((SocketChannel) channel).read(dst);
     }
 
     @Override
-    public int receive(Socket socket, ByteBuffer dst) throws IOException {
-        return ((SocketChannel) socket.channel).read(dst);
+    public int send(SelectableChannel channel, ByteBuffer src) throws IOException {
+        return ((SocketChannel) channel).write(src);
     }
 
     @Override
-    public int send(Socket socket, ByteBuffer src) throws IOException {
-        return ((SocketChannel) socket.channel).write(src);
+    public InetSocketAddress localAddress(SelectableChannel channel) throws IOException {
+        return (InetSocketAddress) ((NetworkChannel) channel).getLocalAddress();
     }
 
     @Override
-    public InetSocketAddress localAddress(Socket socket) throws IOException {
-        return (InetSocketAddress) ((NetworkChannel) socket.channel).getLocalAddress();
-    }
-
-    @Override
-    public void close(Socket socket) {
-        if (socket.key != null) {
-            socket.key.cancel();
-        }
-        // A registered SocketChannel shuts its output down now (the peer sees FIN at once) and
-        // releases the descriptor when the selector flushes the cancelled key, at the next select.
-        closeQuietly(socket.channel);
+    public void close(SelectableChannel channel) {
+        // A registered channel's close() cancels its key and shuts the output down now (the peer
+        // sees FIN at once); the selector releases the descriptor when it flushes the key, at the
+        // next select.
+        closeQuietly(channel);
     }
 
     @Override
