@@ -11,33 +11,33 @@ import java.nio.ByteBuffer;
  * <table>
  *   <caption>Connection states</caption>
  *   <tr><th>field</th><th>state</th><th>meaning</th><th>left by</th></tr>
- *   <tr><td rowspan="3">{@code receive}</td><td>{@code DISARMED}</td><td>no receive armed</td><td>{@code read()}</td></tr>
+ *   <tr><td rowspan="3">{@code read}</td><td>{@code DISARMED}</td><td>no receive armed</td><td>{@code read()}</td></tr>
  *   <tr><td>{@code ARMED}</td><td>one receive waits for bytes</td><td>a result, a failure, {@code close}</td></tr>
  *   <tr><td>{@code ENDED}</td><td>{@code onEof} was delivered (final)</td><td>{@code close}</td></tr>
- *   <tr><td rowspan="3">{@code send}</td><td>{@code IDLE}</td><td>no buffer of the caller's is held</td><td>{@code write()}</td></tr>
+ *   <tr><td rowspan="3">{@code write}</td><td>{@code IDLE}</td><td>no buffer of the caller's is held</td><td>{@code write()}</td></tr>
  *   <tr><td>{@code SENDING}</td><td>bytes are left; waits for {@code WRITABLE}</td><td>the last byte sent ({@code onWritten}), a failure</td></tr>
  *   <tr><td>{@code DONE}</td><td>ended inside {@code write()}; its result waits in the completion queue</td><td>its delivery by {@code poll}</td></tr>
  *   <tr><td>{@code open}</td><td>{@code true / false}</td><td>whether the handle is live; a closed endpoint still in a queue is skipped when it comes out</td><td>{@code close}</td></tr>
  * </table>
  *
- * A listener has the same {@code receive} field for continuous acceptance ({@code DISARMED},
- * {@code ARMED}) and no {@code send}. Beside the states, {@link #readiness} holds what the mechanism
+ * A listener has the same {@code read} field for continuous acceptance ({@code DISARMED},
+ * {@code ARMED}) and no {@code write}. Beside the states, {@link #readiness} holds what the mechanism
  * last told of the socket ({@link Mechanism#READABLE}, {@link Mechanism#WRITABLE},
  * {@link Mechanism#PEER_SHUTDOWN}), cleared when a syscall says otherwise ({@code EAGAIN}, a short read).
  */
 public abstract sealed class Endpoint<S> permits Endpoint.Listener, Endpoint.Connection {
 
     /** A receive (or, on a listener, acceptance): armed by the application, ended by a result. */
-    enum Receive { DISARMED, ARMED, ENDED }
+    enum Read { DISARMED, ARMED, ENDED }
 
     /** The one write a connection may have in flight. */
-    enum Send { IDLE, SENDING, DONE }
+    enum Write { IDLE, SENDING, DONE }
 
     final ReadinessBackend<S> core;
     final S socket;
     int handle = Handles.NONE;
     boolean open = true;
-    Receive receive = Receive.DISARMED;
+    Read read = Read.DISARMED;
     /** Readiness bits the mechanism reported and no syscall has contradicted since. */
     int readiness;
     /** The interest last given to the mechanism. */
@@ -85,21 +85,21 @@ public abstract sealed class Endpoint<S> permits Endpoint.Listener, Endpoint.Con
 
         @Override
         boolean canProgress() {
-            return receive == Receive.ARMED && isReadable();
+            return read == Read.ARMED && isReadable();
         }
 
         @Override
         int wantedInterest() {
-            return receive == Receive.ARMED && !isReadable() ? Mechanism.READ : 0;
+            return read == Read.ARMED && !isReadable() ? Mechanism.READ : 0;
         }
     }
 
     static final class Connection<S> extends Endpoint<S> {
-        Send send = Send.IDLE;
-        /** The caller's buffer while {@code send} is {@code SENDING} or {@code DONE}. */
-        ByteBuffer sendBuffer;
-        /** Why a write ended inside {@code write()} ({@code send == DONE}), or {@code null} if it succeeded. */
-        IOException sendError;
+        Write write = Write.IDLE;
+        /** The caller's buffer while {@code write} is {@code SENDING} or {@code DONE}. */
+        ByteBuffer writeBuffer;
+        /** Why a write ended inside {@code write()} ({@code write == DONE}), or {@code null} if it succeeded. */
+        IOException writeError;
         /** Link of the completion queue. */
         Connection<S> nextCompletion;
         boolean inCompletions;
@@ -115,13 +115,13 @@ public abstract sealed class Endpoint<S> permits Endpoint.Listener, Endpoint.Con
 
         @Override
         boolean canProgress() {
-            return (receive == Receive.ARMED && isReadable()) || (send == Send.SENDING && isWritable());
+            return (read == Read.ARMED && isReadable()) || (write == Write.SENDING && isWritable());
         }
 
         @Override
         int wantedInterest() {
-            return (receive == Receive.ARMED && !isReadable() ? Mechanism.READ : 0)
-                    | (send == Send.SENDING && !isWritable() ? Mechanism.WRITE : 0);
+            return (read == Read.ARMED && !isReadable() ? Mechanism.READ : 0)
+                    | (write == Write.SENDING && !isWritable() ? Mechanism.WRITE : 0);
         }
     }
 }

@@ -8,8 +8,8 @@ import dev.oneloop.backend.Handles;
 import dev.oneloop.backend.internal.Contract;
 import dev.oneloop.backend.readiness.Endpoint.Connection;
 import dev.oneloop.backend.readiness.Endpoint.Listener;
-import dev.oneloop.backend.readiness.Endpoint.Receive;
-import dev.oneloop.backend.readiness.Endpoint.Send;
+import dev.oneloop.backend.readiness.Endpoint.Read;
+import dev.oneloop.backend.readiness.Endpoint.Write;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -166,8 +166,8 @@ public final class ReadinessBackend<S> implements Backend {
     public void accept(int listener) {
         enter("accept");
         Listener<S> l = listener(listener);
-        if (l.receive == Receive.DISARMED) {
-            l.receive = Receive.ARMED;
+        if (l.read == Read.DISARMED) {
+            l.read = Read.ARMED;
             // After EMFILE or maxHandles the backlog may still hold connections whose readiness was
             // consumed: only a new connection would raise more, so try at once.
             if (l.isReadable()) {
@@ -183,8 +183,8 @@ public final class ReadinessBackend<S> implements Backend {
         enter("read");
         Connection<S> c = connection(connection);
         // After end of stream there is nothing left to receive: onEof is delivered once.
-        if (c.receive == Receive.DISARMED) {
-            c.receive = Receive.ARMED;
+        if (c.read == Read.DISARMED) {
+            c.read = Read.ARMED;
             if (!c.isReadable()) {
                 interestChanged(c);
             } else if (servicing != c) {
@@ -198,15 +198,15 @@ public final class ReadinessBackend<S> implements Backend {
         enter("write");
         Connection<S> c = connection(connection);
         Contract.checkDirect(src);
-        if (c.send != Send.IDLE) {
+        if (c.write != Write.IDLE) {
             throw Contract.writeInFlight(connection);
         }
-        c.sendBuffer = src;
-        c.send = Send.SENDING;
+        c.writeBuffer = src;
+        c.write = Write.SENDING;
         try {
             sendSome(c);
         } catch (IOException e) {
-            c.sendError = BackendException.of("send", e);
+            c.writeError = BackendException.of("send", e);
             queueCompletion(c);
             return;
         }
@@ -349,18 +349,18 @@ public final class ReadinessBackend<S> implements Backend {
     }
 
     private void stopAccepting(Listener<S> l, IOException error) {
-        l.receive = Receive.DISARMED;
+        l.read = Read.DISARMED;
         interestChanged(l);
         delivered++;
         handler.onAcceptError(l.handle, error);
     }
 
     private void serve(Connection<S> c) {
-        if (c.send == Send.SENDING && c.isWritable()) {
+        if (c.write == Write.SENDING && c.isWritable()) {
             continueWrite(c);
         }
         for (int reads = 0; reads < READS_PER_TURN; reads++) {
-            if (closed || !c.open || c.receive != Receive.ARMED || !c.isReadable()) {
+            if (closed || !c.open || c.read != Read.ARMED || !c.isReadable()) {
                 return;
             }
             receive(c);
@@ -385,13 +385,13 @@ public final class ReadinessBackend<S> implements Backend {
         }
         delivered++;
         if (n < 0) {
-            c.receive = Receive.ENDED;
+            c.read = Read.ENDED;
             c.readiness &= ~Mechanism.READABLE;
             interestChanged(c);
             handler.onEof(c.handle);
             return;
         }
-        c.receive = Receive.DISARMED;
+        c.read = Read.DISARMED;
         if (n < readBuffer.capacity() && (c.readiness & Mechanism.PEER_SHUTDOWN) == 0) {
             c.readiness &= ~Mechanism.READABLE; // a short read emptied the queue (see the class comment)
         }
@@ -407,9 +407,9 @@ public final class ReadinessBackend<S> implements Backend {
             fail(c, BackendException.of("send", e));
             return;
         }
-        if (!c.sendBuffer.hasRemaining()) {
-            c.sendBuffer = null;
-            c.send = Send.IDLE;
+        if (!c.writeBuffer.hasRemaining()) {
+            c.writeBuffer = null;
+            c.write = Write.IDLE;
             interestChanged(c);
             delivered++;
             handler.onWritten(c.handle);
@@ -421,10 +421,10 @@ public final class ReadinessBackend<S> implements Backend {
         if (closed || !c.open) {
             return;
         }
-        IOException error = c.sendError;
-        c.sendError = null;
-        c.sendBuffer = null;
-        c.send = Send.IDLE;
+        IOException error = c.writeError;
+        c.writeError = null;
+        c.writeBuffer = null;
+        c.write = Write.IDLE;
         if (error != null) {
             fail(c, error);
         } else {
@@ -435,12 +435,12 @@ public final class ReadinessBackend<S> implements Backend {
 
     /** Ends whatever is armed or unfinished on {@code c} with one onError: the connection is done for. */
     private void fail(Connection<S> c, IOException error) {
-        if (c.receive == Receive.ARMED) {
-            c.receive = Receive.DISARMED;
+        if (c.read == Read.ARMED) {
+            c.read = Read.DISARMED;
         }
-        if (c.send == Send.SENDING) { // a DONE write keeps its place in the completion queue
-            c.send = Send.IDLE;
-            c.sendBuffer = null;
+        if (c.write == Write.SENDING) { // a DONE write keeps its place in the completion queue
+            c.write = Write.IDLE;
+            c.writeBuffer = null;
         }
         interestChanged(c);
         delivered++;
@@ -471,7 +471,7 @@ public final class ReadinessBackend<S> implements Backend {
     // ------------------------------------------------------------------ helpers
 
     private void sendSome(Connection<S> c) throws IOException {
-        ByteBuffer src = c.sendBuffer;
+        ByteBuffer src = c.writeBuffer;
         while (src.hasRemaining()) {
             if (mechanism.send(c.socket, src) == 0) {
                 c.readiness &= ~Mechanism.WRITABLE; // EAGAIN: WRITABLE reports the room
@@ -481,7 +481,7 @@ public final class ReadinessBackend<S> implements Backend {
     }
 
     private void queueCompletion(Connection<S> c) {
-        c.send = Send.DONE;
+        c.write = Write.DONE;
         completions.offer(c);
     }
 
@@ -492,11 +492,11 @@ public final class ReadinessBackend<S> implements Backend {
     /** Closes the socket and forgets the endpoint; no callback for it follows. */
     private void release(Endpoint<S> endpoint) {
         endpoint.open = false;
-        endpoint.receive = Receive.DISARMED;
+        endpoint.read = Read.DISARMED;
         if (endpoint instanceof Connection<S> c) {
-            c.send = Send.IDLE;
-            c.sendBuffer = null;
-            c.sendError = null;
+            c.write = Write.IDLE;
+            c.writeBuffer = null;
+            c.writeError = null;
         }
         mechanism.close(endpoint.socket);
     }
