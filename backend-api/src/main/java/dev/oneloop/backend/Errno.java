@@ -49,7 +49,11 @@ enum Errno {
         return number > 0 && number < BY_NUMBER.length ? BY_NUMBER[number] : null;
     }
 
-    /** The entry whose strerror text ends {@code message} (the JDK appends it last), or {@code null}. */
+    /**
+     * The entry whose strerror text ends {@code message} (the JDK appends it last), or {@code null}.
+     * The JDK's socket channels shorten one: a read that meets {@code ECONNRESET} throws
+     * {@code SocketException("Connection reset")}.
+     */
     static Errno ofMessage(String message) {
         if (message == null) {
             return null;
@@ -59,6 +63,6 @@ enum Errno {
                 return e;
             }
         }
-        return null;
+        return message.endsWith("Connection reset") ? ECONNRESET : null;
     }
 }
