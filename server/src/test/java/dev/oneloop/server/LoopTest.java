@@ -3,6 +3,7 @@ package dev.oneloop.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.oneloop.backend.Backend;
+import dev.oneloop.backend.testing.HandlerAdapter;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -124,31 +125,8 @@ class LoopTest {
         assertThat(waits).hasSize(5);
     }
 
+    /** The clock backend delivers no callback. */
     private static Backend.Handler handler() {
-        return new Backend.Handler() {
-            @Override
-            public void onAccept(int listener, int connection) {
-            }
-
-            @Override
-            public void onAcceptError(int listener, java.io.IOException error) {
-            }
-
-            @Override
-            public void onRead(int connection, ByteBuffer data) {
-            }
-
-            @Override
-            public void onEof(int connection) {
-            }
-
-            @Override
-            public void onWritten(int connection) {
-            }
-
-            @Override
-            public void onError(int connection, java.io.IOException error) {
-            }
-        };
+        return HandlerAdapter.expectingNone();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.testing.HandlerAdapter;
 import dev.oneloop.backend.testing.LoopbackClient;
 import dev.oneloop.backend.testing.RequiredBackends;
 import java.io.ByteArrayOutputStream;
@@ -237,31 +238,11 @@ class IoUringRingTest {
         clients.get(0).send(new byte[] {1});
         clients.get(1).send(new byte[] {2});
         Thread.sleep(50); // both reads complete in the same enter
-        Backend.Handler closer = new Backend.Handler() {
-            @Override
-            public void onAccept(int listener, int connection) {
-            }
-
-            @Override
-            public void onAcceptError(int listener, IOException error) {
-            }
-
+        Backend.Handler closer = new HandlerAdapter() {
             @Override
             public void onRead(int connection, ByteBuffer data) {
                 backend.read(connection);
                 backend.close();
-            }
-
-            @Override
-            public void onEof(int connection) {
-            }
-
-            @Override
-            public void onWritten(int connection) {
-            }
-
-            @Override
-            public void onError(int connection, IOException error) {
             }
         };
         assertThat(backend.poll(TimeUnit.SECONDS.toNanos(5), closer)).isEqualTo(1);

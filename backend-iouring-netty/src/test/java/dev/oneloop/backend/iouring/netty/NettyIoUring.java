@@ -1,11 +1,12 @@
 package dev.oneloop.backend.iouring.netty;
 
-import dev.oneloop.backend.BackendContractTest;
+import dev.oneloop.backend.contract.BackendUnderTest;
 
-class NettyIoUringBackendContractTest extends BackendContractTest {
+/** The contract suites run against the backend on Netty's io_uring transport: each {@code NettyIoUring*ContractTest} is a topic suite plus this. */
+interface NettyIoUring extends BackendUnderTest {
 
     @Override
-    protected String backendName() {
+    default String backendName() {
         return "iouring-netty";
     }
 
@@ -15,7 +16,7 @@ class NettyIoUringBackendContractTest extends BackendContractTest {
      * allocates nothing, which NettyIoUringAllocationTest checks.
      */
     @Override
-    protected long mechanismBytesPerPoll() {
+    default long mechanismBytesPerPoll() {
         return 16;
     }
 }

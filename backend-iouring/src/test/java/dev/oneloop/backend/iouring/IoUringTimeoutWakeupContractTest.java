@@ -1,0 +1,5 @@
+package dev.oneloop.backend.iouring;
+
+import dev.oneloop.backend.contract.TimeoutWakeupContract;
+
+class IoUringTimeoutWakeupContractTest extends TimeoutWakeupContract implements IoUring {}
