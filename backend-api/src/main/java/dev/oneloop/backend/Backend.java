@@ -23,8 +23,9 @@ import java.nio.ByteBuffer;
  * from inside {@link #poll}, never from inside the method that started the operation; a handler may
  * start and close operations from within a callback, but calling {@code poll} from a callback
  * throws {@link IllegalStateException}. No method blocks except {@code poll}. After
- * {@link #close()}, every method but {@code close}, {@code wakeup}, {@code name} and
- * {@code openHandles} (then {@code 0}) throws {@link IllegalStateException}.
+ * {@link #close()}, every method but {@code close()}, {@code wakeup}, {@code name} and
+ * {@code openHandles} (then {@code 0}) throws {@link IllegalStateException}, {@code close(handle)}
+ * included.
  *
  * <h2>Handles</h2>
  * Listeners and connections are named by {@code int} handles, a slot plus a generation

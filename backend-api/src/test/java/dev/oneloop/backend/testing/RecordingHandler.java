@@ -85,7 +85,8 @@ public final class RecordingHandler implements Backend.Handler {
 
     private final Backend backend;
     private final List<Event> log = new ArrayList<>();
-    private int acceptsTaken;
+    /** Per listener, how many of its accepted connections {@link #awaitAccept} has returned. */
+    private final java.util.Map<Integer, Integer> acceptsTaken = new java.util.HashMap<>();
     private volatile boolean rearmReads;
     private volatile boolean closeOnError;
     private volatile Reaction reaction = (b, e) -> { };
@@ -220,14 +221,15 @@ public final class RecordingHandler implements Backend.Handler {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (this) {
             while (true) {
+                int taken = acceptsTaken.getOrDefault(listener, 0);
                 int seen = 0;
                 for (Event event : log) {
-                    if (event instanceof Accepted accepted && accepted.listener() == listener && seen++ == acceptsTaken) {
-                        acceptsTaken++;
+                    if (event instanceof Accepted accepted && accepted.listener() == listener && seen++ == taken) {
+                        acceptsTaken.put(listener, taken + 1);
                         return accepted.connection();
                     }
                 }
-                waitUntil(deadline, "accept #" + (acceptsTaken + 1) + " on listener " + Handles.toString(listener), timeout);
+                waitUntil(deadline, "accept #" + (taken + 1) + " on listener " + Handles.toString(listener), timeout);
             }
         }
     }
