@@ -705,7 +705,7 @@ final class NettyIoUringBackend implements Backend {
      * whenever the system has it, and an IPv4 address bound on it would then be {@code ::ffff:a.b.c.d}
      * (for {@code 0.0.0.0}: every IPv6 address too). The family-specific factory is protected.
      */
-    private static final class StreamSockets extends Socket {
+    static final class StreamSockets extends Socket {
         private StreamSockets() {
             super(-1); // never instantiated
         }

@@ -312,6 +312,21 @@ class NettyIoUringBackendTest {
     }
 
     @Test
+    void listeningSocketsHaveTheFamilyAskedFor() throws IOException {
+        int solSocket = 1;
+        int soDomain = 39;
+        io.netty.channel.unix.Socket v4 = NettyIoUringBackend.StreamSockets.open(false);
+        io.netty.channel.unix.Socket v6 = NettyIoUringBackend.StreamSockets.open(true);
+        try {
+            assertThat(v4.getIntOpt(solSocket, soDomain)).as("AF_INET").isEqualTo(2);
+            assertThat(v6.getIntOpt(solSocket, soDomain)).as("AF_INET6").isEqualTo(10);
+        } finally {
+            v4.close();
+            v6.close();
+        }
+    }
+
+    @Test
     void theIpv4WildcardGetsAnIpv4SocketNotNettysDualStackDefault() throws Exception {
         InetAddress ipv6Loopback = InetAddress.getByName("::1");
         try (ServerSocket probe = new ServerSocket(0, 1, ipv6Loopback)) {
