@@ -487,7 +487,14 @@ final class NettyIoUringBackend implements Backend {
                 callbacks += acceptConnection(l, res, handler);
             }
         } else if (res != -Uapi.ECANCELED && (flags & Uapi.IORING_CQE_F_MORE) == 0) {
-            l.armed = false;
+            if (!l.armed) {
+                // Acceptance already stopped: this is an ACCEPT resubmitted (after a connection of the
+                // same turn) before the turn's first error was delivered. One error per stop.
+                return 0;
+            }
+            // The ended ACCEPT cleared acceptId when it was recorded: a non-zero one is an ACCEPT
+            // resubmitted since, by a connection delivered before this error. It goes too.
+            disarm(l);
             handler.onAcceptError(l.handle, BackendException.ofErrno("accept", res));
             return 1;
         }
