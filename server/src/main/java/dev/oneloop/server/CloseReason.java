@@ -4,7 +4,7 @@ package dev.oneloop.server;
 enum CloseReason {
     /** The peer shut down its side and every byte it sent was echoed. */
     PEER_EOF("peer EOF"),
-    /** The backend reported an error on the connection (reset, broken pipe). */
+    /** The backend reported an error on the connection (of any kind; the event and the log carry it). */
     ERROR("error"),
     /** The outbound queue passed {@code --max-backlog}: a client that does not read. */
     BACKLOG_LIMIT("backlog limit"),

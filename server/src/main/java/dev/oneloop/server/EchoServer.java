@@ -1,6 +1,8 @@
 package dev.oneloop.server;
 
 import dev.oneloop.backend.Backend;
+import dev.oneloop.backend.BackendException;
+import dev.oneloop.backend.ErrorKind;
 import dev.oneloop.backend.Handles;
 import dev.oneloop.server.ServerStats.Counter;
 import java.io.IOException;
@@ -34,11 +36,14 @@ import org.slf4j.LoggerFactory;
  * queued bytes the server stops reading from that connection (TCP flow control then slows the peer)
  * and resumes at or below {@link ServerConfig#lowWatermark()}. A connection whose queue passes
  * {@link ServerConfig#maxBacklog()} (broadcasts still pile up on a client that stopped reading) is
- * closed and logged. A peer's half-close is answered with every byte it sent, then a close. A reset
- * or broken pipe closes that connection only. With {@link ServerConfig#idleTimeout()} set, a
- * connection that has sent nothing for that long is closed and logged ({@link IdleTracker}). An
- * accept error (EMFILE, ENFILE) pauses accepting for {@link ServerConfig#acceptBackoff()} instead of
- * retrying at once.
+ * closed and logged. A peer's half-close is answered with every byte it sent, then a close. A
+ * failed connection is closed, that one only: logged at DEBUG when its {@link ErrorKind} says the
+ * peer is gone (reset, broken pipe, timed out), at WARN otherwise. With
+ * {@link ServerConfig#idleTimeout()} set, a connection that has sent nothing for that long is closed
+ * and logged ({@link IdleTracker}). An accept error pauses accepting for
+ * {@link ServerConfig#acceptBackoff()} instead of retrying at once: the expected ones are out of
+ * resources (EMFILE, ENFILE, the backend's handles), and the log says when it was another kind.
+ * Logs and events carry the error's kind and errno, never a decision taken on its message.
  *
  * <p>Stopping closes the listener, stops reading, lets pending output drain for at most
  * {@link ServerConfig#shutdownTimeout()}, then closes every connection. The backend stays open: its
@@ -486,10 +491,17 @@ public final class EchoServer {
             event.connection = Handles.toString(handle);
             event.reason = reason.label();
             event.error = error == null ? null : error.getMessage();
+            event.errorKind = error == null ? null : BackendException.kindOf(error).name();
+            event.errno = errnoOf(error);
             event.droppedBytes = droppedBytes;
             event.activeConnections = activeCount;
             event.commit();
         }
+    }
+
+    /** The errno a backend reported, or 0 (none, or not a {@link BackendException}). */
+    private static int errnoOf(IOException error) {
+        return error instanceof BackendException e ? e.errno() : 0;
     }
 
     private void publishActiveCount() {
@@ -534,6 +546,7 @@ public final class EchoServer {
             if (stopping || listenerHandle != listener) {
                 return;
             }
+            ErrorKind kind = BackendException.kindOf(error);
             // Once per failing streak at WARN: under EMFILE this fires at every retry.
             if (!acceptFailing) {
                 acceptFailing = true;
@@ -542,13 +555,21 @@ public final class EchoServer {
                 if (ServerEvents.acceptPausedEnabled()) {
                     ServerEvents.AcceptPaused event = new ServerEvents.AcceptPaused();
                     event.error = error.getMessage();
+                    event.errorKind = kind.name();
+                    event.errno = errnoOf(error);
                     event.activeConnections = activeCount;
                     event.commit();
                 }
-                LOG.atWarn().addKeyValue("error", error.getMessage()).addKeyValue("connections", activeCount)
-                        .addKeyValue("retryIn", config.acceptBackoff()).log("accept failed; pausing accepts");
+                // Out of descriptors or handles is what backing off is for; any other kind backs off
+                // too (retrying at once could spin), and the log says it was not expected.
+                LOG.atWarn().addKeyValue("kind", kind).addKeyValue("errno", errnoOf(error))
+                        .addKeyValue("error", error.getMessage()).addKeyValue("connections", activeCount)
+                        .addKeyValue("retryIn", config.acceptBackoff())
+                        .log(kind.resourceExhausted() ? "accept failed: out of resources; pausing accepts"
+                                : "accept failed, not for lack of resources; pausing accepts all the same");
             } else if (LOG.isDebugEnabled()) {
-                LOG.atDebug().addKeyValue("error", error.getMessage()).log("accept failed again");
+                LOG.atDebug().addKeyValue("kind", kind).addKeyValue("errno", errnoOf(error))
+                        .addKeyValue("error", error.getMessage()).log("accept failed again");
             }
             if (!timers.isScheduled(acceptRetryTimer)) {
                 acceptRetryTimer = timers.schedule(loop.now() + config.acceptBackoff().toNanos(), retryAcceptTask);
@@ -647,8 +668,14 @@ public final class EchoServer {
             if (c == null) {
                 return;
             }
-            if (LOG.isDebugEnabled()) {
-                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("error", error.getMessage())
+            ErrorKind kind = BackendException.kindOf(error);
+            if (!kind.peerGone()) { // not the routine end of a client that went away: worth a look
+                LOG.atWarn().addKeyValue("conn", Handles.toString(connection)).addKeyValue("kind", kind)
+                        .addKeyValue("errno", errnoOf(error)).addKeyValue("error", error.getMessage())
+                        .addKeyValue("droppedBytes", c.out.size()).log("connection failed unexpectedly; closed");
+            } else if (LOG.isDebugEnabled()) {
+                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("kind", kind)
+                        .addKeyValue("errno", errnoOf(error)).addKeyValue("error", error.getMessage())
                         .addKeyValue("droppedBytes", c.out.size()).log("connection failed; dropped");
             }
             closeConnection(c, CloseReason.ERROR, error);

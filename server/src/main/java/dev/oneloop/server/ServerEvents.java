@@ -102,6 +102,12 @@ final class ServerEvents {
         @Label("Error")
         @Description("What the backend reported, for a connection closed on an error")
         String error;
+        @Label("Error Kind")
+        @Description("The error's kind (CONNECTION_RESET, BROKEN_PIPE, ...), for a connection closed on an error")
+        String errorKind;
+        @Label("Errno")
+        @Description("The error's Linux errno, 0 if it has none")
+        int errno;
         @Label("Dropped Bytes")
         @Description("Outbound bytes still queued, not sent")
         @DataAmount
@@ -135,6 +141,12 @@ final class ServerEvents {
     static final class AcceptPaused extends Event {
         @Label("Error")
         String error;
+        @Label("Error Kind")
+        @Description("The error's kind, e.g. TOO_MANY_OPEN_FILES or OUT_OF_HANDLES")
+        String errorKind;
+        @Label("Errno")
+        @Description("The error's Linux errno, 0 if it has none")
+        int errno;
         @Label("Active Connections")
         int activeConnections;
     }

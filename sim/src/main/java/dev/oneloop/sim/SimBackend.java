@@ -2,10 +2,13 @@ package dev.oneloop.sim;
 
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
+import dev.oneloop.backend.BackendException;
 import dev.oneloop.backend.HandleTable;
 import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.internal.Contract;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -25,6 +28,17 @@ import java.util.zip.CRC32C;
  * polls, as an io_uring kernel may still read it); the view passed to {@code onRead} is scribbled
  * over once the callback returns; stale handles, a second write in flight and heap buffers are
  * refused with the contract's exceptions.
+ *
+ * <p><b>The contract here.</b> The loop thread is the one that constructed the backend; each method
+ * but {@link #wakeup()} and {@link #name()} checks it ({@link Contract#checkThread}) before taking
+ * the network's monitor, so a call from another thread neither changes nor waits for anything.
+ * {@code wakeup()} sets a flag under the monitor (and notifies a real-time poll). The network has
+ * ports, not socket families: {@code listen} only checks that the address is resolved. Its failures
+ * carry the errno Linux gives for the same situation: a taken port is {@code bind} EADDRINUSE (98);
+ * the peer's reset is ECONNRESET (104) on the armed receive, or on the send in flight; a send to a
+ * peer that closed is EPIPE (32); an injected accept failure is EMFILE (24), the connection staying
+ * queued. A closed handle's slot is released at the next poll (later when a write was in flight),
+ * and {@code maxHandles} counts it until then.
  */
 public final class SimBackend implements Backend {
 
@@ -62,6 +76,11 @@ public final class SimBackend implements Backend {
     }
 
     private static final Observer NO_OBSERVER = new Observer() { };
+    // The errno values a Linux kernel gives for the failures this network simulates.
+    private static final int EPIPE = 32;
+    private static final int EMFILE = 24;
+    private static final int EADDRINUSE = 98;
+    private static final int ECONNRESET = 104;
     /** Written over an {@code onRead} view once the callback returns: not in any client's alphabet. */
     private static final byte SCRIBBLE = (byte) 0xEE;
     /** Polls in a row at one virtual instant that make a busy loop. */
@@ -177,13 +196,25 @@ public final class SimBackend implements Backend {
 
     @Override
     public int listen(InetSocketAddress address, int backlog) throws IOException {
+        enter("listen");
         synchronized (net) {
-            checkOwner();
+            Contract.checkOpen(closed);
+            Contract.ipv6(address); // the simulated network binds ports, not families: only the check
             if (table.size() >= table.capacity()) {
-                throw new IOException("listen: EMFILE (maxHandles " + table.capacity() + " reached)");
+                throw BackendException.outOfHandles("cannot listen on " + address, table.capacity());
             }
-            SimNetwork.Listener listener = net.bind(address, backlog);
+            SimNetwork.Listener listener;
+            try {
+                listener = net.bind(address, backlog);
+            } catch (BindException e) { // the only way the simulated bind fails: the port is taken
+                BackendException inUse = BackendException.ofErrno("bind", EADDRINUSE);
+                throw BackendException.of(inUse.getMessage(), inUse.kind(), inUse.errno(), e);
+            }
             int handle = table.add(listener);
+            if (handle == Handles.NONE) { // every free slot is retired, released at the next poll
+                net.unbind(listener);
+                throw BackendException.outOfHandles("cannot listen on " + address, table.capacity());
+            }
             listener.handle = handle;
             live.add(listener);
             net.trace.event(net.now(), "listen", handle, listener.address.getPort());
@@ -193,8 +224,9 @@ public final class SimBackend implements Backend {
 
     @Override
     public InetSocketAddress localAddress(int handle) throws IOException {
+        enter("localAddress");
         synchronized (net) {
-            checkOwner();
+            Contract.checkOpen(closed);
             Object o = table.get(handle);
             if (o instanceof SimNetwork.Listener l) {
                 return l.address;
@@ -202,16 +234,18 @@ public final class SimBackend implements Backend {
             if (o instanceof SimConnection c) {
                 return new InetSocketAddress(InetAddress.getLoopbackAddress(), c.port);
             }
-            throw new IllegalStateException("stale handle " + Handles.toString(handle));
+            throw Contract.stale(handle, false);
         }
     }
 
     @Override
     public void accept(int listener) {
+        enter("accept");
         synchronized (net) {
-            checkOwner();
-            if (!(table.get(listener) instanceof SimNetwork.Listener l)) {
-                throw new IllegalStateException("not a live listener: " + Handles.toString(listener));
+            Contract.checkOpen(closed);
+            Object o = table.get(listener);
+            if (!(o instanceof SimNetwork.Listener l)) {
+                throw o == null ? Contract.stale(listener, false) : Contract.notAListener(listener);
             }
             if (!l.acceptArmed) {
                 l.acceptArmed = true;
@@ -223,8 +257,9 @@ public final class SimBackend implements Backend {
 
     @Override
     public void read(int connection) {
+        enter("read");
         synchronized (net) {
-            checkOwner();
+            Contract.checkOpen(closed);
             SimConnection c = liveConnection(connection);
             if (c.readArmed || c.eofDelivered) {
                 return;
@@ -237,14 +272,13 @@ public final class SimBackend implements Backend {
 
     @Override
     public void write(int connection, ByteBuffer src) {
+        enter("write");
         synchronized (net) {
-            checkOwner();
+            Contract.checkOpen(closed);
             SimConnection c = liveConnection(connection);
-            if (!src.isDirect()) {
-                throw new IllegalArgumentException("write needs a direct buffer, got " + src);
-            }
+            Contract.checkDirect(src);
             if (c.writing != null) {
-                throw new IllegalStateException("a write is already in flight on " + Handles.toString(connection));
+                throw Contract.writeInFlight(connection);
             }
             c.writing = src;
             c.writeCheck = src.duplicate();
@@ -260,59 +294,62 @@ public final class SimBackend implements Backend {
 
     @Override
     public void close(int handle) {
+        enter("close");
         synchronized (net) {
-            checkOwner();
-            Object o = table.get(handle);
-            if (o == null) {
-                return;
-            }
-            table.retire(handle);
-            live.remove(o);
-            long now = net.now();
-            net.trace.event(now, "close()", o instanceof SimConnection c ? c.id : handle, 0);
-            if (o instanceof SimNetwork.Listener l) {
-                l.acceptArmed = false;
-                l.handle = Handles.NONE;
-                // The port is released with the slot, at the next poll (see Backend#close).
-                retired.add(new Retired(Handles.slot(handle), 1, null, 0, 0, 0, null));
-                pendingUnbind.add(l);
-                observer.closed(handle, null);
-                return;
-            }
-            SimConnection c = (SimConnection) o;
-            c.serverClosed = true;
-            c.readArmed = false;
-            int hold = 1;
-            if (c.writing != null && !net.realTime) {
-                hold = 1 + net.random.nextInt(4);
-            }
-            retired.add(new Retired(Handles.slot(handle), hold, c.writing, c.writeStart, c.writeEnd, c.writeChecksum, c));
-            c.writing = null;
-            c.writeCheck = null;
-            if (!c.clientReset && !c.clientClosed) {
-                if (c.up.unread() > 0) {
-                    c.resetByServer = true; // unread input: the peer sees RST, not FIN
-                    c.down.discard();
-                    net.wakeClient(c, now);
-                } else {
-                    net.wakeClient(c, c.down.shutdown(net.arrival(c)));
-                }
-            }
-            observer.closed(handle, c);
+            Contract.checkOpen(closed);
+            closeHandle(handle);
         }
+    }
+
+    private void closeHandle(int handle) {
+        Object o = table.get(handle);
+        if (o == null) {
+            return;
+        }
+        table.retire(handle);
+        live.remove(o);
+        long now = net.now();
+        net.trace.event(now, "close()", o instanceof SimConnection c ? c.id : handle, 0);
+        if (o instanceof SimNetwork.Listener l) {
+            l.acceptArmed = false;
+            l.handle = Handles.NONE;
+            // The port is released with the slot, at the next poll (see Backend#close).
+            retired.add(new Retired(Handles.slot(handle), 1, null, 0, 0, 0, null));
+            pendingUnbind.add(l);
+            observer.closed(handle, null);
+            return;
+        }
+        SimConnection c = (SimConnection) o;
+        c.serverClosed = true;
+        c.readArmed = false;
+        int hold = 1;
+        if (c.writing != null && !net.realTime) {
+            hold = 1 + net.random.nextInt(4);
+        }
+        retired.add(new Retired(Handles.slot(handle), hold, c.writing, c.writeStart, c.writeEnd, c.writeChecksum, c));
+        c.writing = null;
+        c.writeCheck = null;
+        if (!c.clientReset && !c.clientClosed) {
+            if (c.up.unread() > 0) {
+                c.resetByServer = true; // unread input: the peer sees RST, not FIN
+                c.down.discard();
+                net.wakeClient(c, now);
+            } else {
+                net.wakeClient(c, c.down.shutdown(net.arrival(c)));
+            }
+        }
+        observer.closed(handle, c);
     }
 
     private final List<SimNetwork.Listener> pendingUnbind = new ArrayList<>();
 
     @Override
     public int poll(long timeoutNanos, Handler handler) throws IOException {
+        enter("poll");
         synchronized (net) {
-            checkOwner();
+            Contract.checkOpen(closed);
             if (inPoll) {
-                throw new IllegalStateException("poll called from inside a callback");
-            }
-            if (closed) {
-                throw new IllegalStateException("backend closed");
+                throw Contract.nestedPoll();
             }
             inPoll = true;
             try {
@@ -348,19 +385,21 @@ public final class SimBackend implements Backend {
 
     @Override
     public int openHandles() {
+        enter("openHandles");
         synchronized (net) {
-            return table.size();
+            return closed ? 0 : table.size();
         }
     }
 
     @Override
     public void close() {
+        enter("close");
         synchronized (net) {
             if (closed) {
                 return;
             }
             for (Object o : List.copyOf(live)) {
-                close(o instanceof SimNetwork.Listener l ? l.handle : ((SimConnection) o).handle);
+                closeHandle(o instanceof SimNetwork.Listener l ? l.handle : ((SimConnection) o).handle);
             }
             for (SimNetwork.Listener l : pendingUnbind) {
                 net.unbind(l);
@@ -524,8 +563,7 @@ public final class SimBackend implements Backend {
             if (f.emfile() && net.random.nextDouble() < f.emfileRate()) {
                 l.acceptArmed = false; // the connection stays queued, as in the kernel
                 delivered++;
-                callback(Op.ACCEPT_ERROR, l.handle, null, 0, handler,
-                        new IOException("accept: EMFILE (Too many open files) [injected]"));
+                callback(Op.ACCEPT_ERROR, l.handle, null, 0, handler, BackendException.ofErrno("accept", EMFILE));
                 break;
             }
             SimConnection c = l.pending.poll();
@@ -539,7 +577,7 @@ public final class SimBackend implements Backend {
                 net.wakeClient(c, c.down.shutdown(net.arrival(c)));
                 delivered++;
                 callback(Op.ACCEPT_ERROR, l.handle, null, 0, handler,
-                        new IOException("accept: maxHandles (" + table.capacity() + ") reached, connection closed"));
+                        BackendException.outOfHandles("connection closed", table.capacity()));
                 break;
             }
             c.handle = handle;
@@ -570,13 +608,13 @@ public final class SimBackend implements Backend {
             }
         }
         if (failedByPeer(c)) {
+            BackendException error = peerError(c); // names the receive or the send: before they are cleared
             c.errorDelivered = true;
             c.readArmed = false;
             c.writing = null; // the caller's again (onError)
             c.writeCheck = null;
             delivered++;
-            callback(Op.ERROR, h, c, 0, handler,
-                    new IOException(c.clientReset ? "Connection reset by peer (ECONNRESET)" : "Broken pipe (EPIPE)"));
+            callback(Op.ERROR, h, c, 0, handler, error);
             return delivered;
         }
         if (!c.readArmed) {
@@ -675,17 +713,28 @@ public final class SimBackend implements Backend {
         return crc.getValue();
     }
 
+    /**
+     * What a Linux kernel reports when the peer is gone: after its RST, ECONNRESET to the armed
+     * receive (or to the send in flight); after its FIN with a send still unfinished, EPIPE (the
+     * kernel's answer once the peer's RST for the unwanted bytes came back).
+     */
+    private static BackendException peerError(SimConnection c) {
+        if (c.clientReset) {
+            return BackendException.ofErrno(c.readArmed ? "recv" : "send", ECONNRESET);
+        }
+        return BackendException.ofErrno("send", EPIPE);
+    }
+
     private SimConnection liveConnection(int handle) {
         Object o = table.get(handle);
         if (o instanceof SimConnection c) {
             return c;
         }
-        throw new IllegalStateException((o == null ? "stale handle " : "not a connection: ") + Handles.toString(handle));
+        throw o == null ? Contract.stale(handle, false) : Contract.notAConnection(handle);
     }
 
-    private void checkOwner() {
-        if (Thread.currentThread() != owner) {
-            throw new IllegalStateException("SimBackend used from " + Thread.currentThread() + ", not its loop thread " + owner);
-        }
+    /** The loop-thread check, before taking the network's lock: another thread changes nothing and never waits. */
+    private void enter(String method) {
+        Contract.checkThread(owner, method);
     }
 }

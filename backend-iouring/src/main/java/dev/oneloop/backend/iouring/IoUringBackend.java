@@ -7,8 +7,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
+import dev.oneloop.backend.BackendException;
 import dev.oneloop.backend.HandleTable;
 import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.internal.Contract;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -44,6 +46,20 @@ import org.slf4j.LoggerFactory;
  * <p><b>User data</b> packs the operation kind over the handle (slot and generation). A slot is
  * released, and its fd closed, only after the kernel posted the last completion of every operation
  * the handle had in flight, so a late completion can never reach a connection that reused the slot.
+ *
+ * <p><b>The contract here.</b> The loop thread is the one that constructed the backend; each method
+ * but {@link #wakeup()} and {@link #name()} first compares {@code Thread.currentThread()} with it
+ * ({@link Contract#checkThread}). {@code wakeup()} from another thread writes the eventfd that a
+ * multishot POLL_ADD watches; from the loop thread it only makes the next {@code poll} not block.
+ * Errors are the kernel's: a negative CQE result (ACCEPT, RECV, SEND) or a failed
+ * {@code socket}/{@code bind}/{@code listen}/{@code getsockname} becomes
+ * {@link BackendException#ofErrno} with that errno; ECANCELED, EINTR, EAGAIN and ENOBUFS are
+ * handled inside (re-armed or continued) and never reported. {@code listen} opens an
+ * {@code AF_INET} socket for an IPv4 address and an {@code AF_INET6} one for an IPv6 address
+ * ({@link Contract#ipv6}); accepted sockets inherit the listener's {@code TCP_NODELAY}. A closed
+ * handle keeps its slot until the kernel has let go of it, so {@code maxHandles} counts those
+ * slots too: an accept or a listen that finds no free slot reports
+ * {@link BackendException#outOfHandles} (the accepted fd is closed at once).
  */
 final class IoUringBackend implements Backend {
 
@@ -178,9 +194,13 @@ final class IoUringBackend implements Backend {
 
     @Override
     public int listen(InetSocketAddress address, int backlog) throws IOException {
-        checkUsable();
+        checkUsable("listen");
+        boolean ipv6 = Contract.ipv6(address);
+        if (endpoints.size() >= endpoints.capacity()) {
+            throw BackendException.outOfHandles("cannot listen on " + address, endpoints.capacity());
+        }
         InetAddress ip = address.getAddress();
-        int family = ip instanceof Inet6Address ? Uring.AF_INET6 : Uring.AF_INET;
+        int family = ipv6 ? Uring.AF_INET6 : Uring.AF_INET;
         int fd;
         try {
             fd = (int) Libc.SOCKET.invokeExact(errno, family, Uring.SOCK_STREAM | Uring.SOCK_CLOEXEC, 0);
@@ -206,7 +226,8 @@ final class IoUringBackend implements Backend {
             }
             listener.handle = endpoints.add(listener);
             if (listener.handle == Handles.NONE) {
-                throw new IOException("maxHandles (" + endpoints.capacity() + ") reached");
+                // Every slot is live or retired, waiting for the kernel to let go of a closed handle.
+                throw BackendException.outOfHandles("cannot listen on " + address, endpoints.capacity());
             }
         } catch (IOException | RuntimeException | Error e) {
             Libc.closeQuietly(errno, fd);
@@ -250,7 +271,7 @@ final class IoUringBackend implements Backend {
 
     @Override
     public InetSocketAddress localAddress(int handle) throws IOException {
-        checkThread();
+        checkUsable("localAddress");
         Endpoint endpoint = live(handle);
         sockaddrLength.set(JAVA_INT, 0, Uring.SOCKADDR_STORAGE);
         try {
@@ -274,9 +295,9 @@ final class IoUringBackend implements Backend {
 
     @Override
     public void accept(int listener) {
-        checkUsable();
+        checkUsable("accept");
         if (!(live(listener) instanceof Listener l)) {
-            throw new IllegalStateException(Handles.toString(listener) + " is not a listener");
+            throw Contract.notAListener(listener);
         }
         if (l.armed) {
             return;
@@ -294,7 +315,7 @@ final class IoUringBackend implements Backend {
 
     @Override
     public void read(int connection) {
-        checkUsable();
+        checkUsable("read");
         Connection c = connection(connection);
         if (c.readArmed || c.ended) {
             return;
@@ -309,13 +330,11 @@ final class IoUringBackend implements Backend {
 
     @Override
     public void write(int connection, ByteBuffer src) {
-        checkUsable();
+        checkUsable("write");
         Connection c = connection(connection);
-        if (!src.isDirect()) {
-            throw new IllegalArgumentException("write needs a direct buffer");
-        }
+        Contract.checkDirect(src);
         if (c.writeBuffer != null) {
-            throw new IllegalStateException("a write is already in flight on " + Handles.toString(connection));
+            throw Contract.writeInFlight(connection);
         }
         c.writeBuffer = src;
         submitSend(c);
@@ -323,7 +342,11 @@ final class IoUringBackend implements Backend {
 
     @Override
     public void close(int handle) {
-        checkThread();
+        checkUsable("close");
+        closeHandle(handle);
+    }
+
+    private void closeHandle(int handle) {
         Endpoint endpoint = endpoints.get(handle);
         if (endpoint == null) {
             return;
@@ -370,9 +393,9 @@ final class IoUringBackend implements Backend {
 
     @Override
     public int poll(long timeoutNanos, Handler handler) throws IOException {
-        checkUsable();
+        checkUsable("poll");
         if (delivering) {
-            throw new IllegalStateException("poll called from inside a callback");
+            throw Contract.nestedPoll();
         }
         long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
         boolean noWait = timeoutNanos == 0 || wakeupRequested;
@@ -557,8 +580,7 @@ final class IoUringBackend implements Backend {
         if (c.handle == Handles.NONE) {
             Libc.closeQuietly(errno, fd);
             disarm(l);
-            handler.onAcceptError(l.handle, new IOException(
-                    "maxHandles (" + endpoints.capacity() + ") reached: connection closed, acceptance stopped"));
+            handler.onAcceptError(l.handle, BackendException.outOfHandles("connection closed", endpoints.capacity()));
             return 1;
         }
         unreleased++;
@@ -883,19 +905,20 @@ final class IoUringBackend implements Backend {
 
     @Override
     public int openHandles() {
-        return endpoints.size();
+        Contract.checkThread(loopThread, "openHandles");
+        return closed ? 0 : endpoints.size();
     }
 
     @Override
     public void close() {
-        checkThread();
+        Contract.checkThread(loopThread, "close");
         if (closed) {
             return;
         }
         for (int slot = 0; slot < endpoints.capacity(); slot++) {
             int handle = endpoints.handleAt(slot);
             if (handle != Handles.NONE) {
-                close(handle);
+                closeHandle(handle);
             }
         }
         readyHead = null;
@@ -942,30 +965,22 @@ final class IoUringBackend implements Backend {
     private Endpoint live(int handle) {
         Endpoint endpoint = endpoints.get(handle);
         if (endpoint == null) {
-            throw new IllegalStateException("stale or unknown handle " + Handles.toString(handle));
+            throw Contract.stale(handle, false);
         }
         return endpoint;
     }
 
     private Connection connection(int handle) {
         if (!(live(handle) instanceof Connection c)) {
-            throw new IllegalStateException(Handles.toString(handle) + " is a listener, not a connection");
+            throw Contract.notAConnection(handle);
         }
         return c;
     }
 
-    private void checkThread() {
-        if (Thread.currentThread() != loopThread) {
-            throw new IllegalStateException("called on " + Thread.currentThread().getName()
-                    + "; the io_uring backend belongs to " + loopThread.getName());
-        }
-    }
-
-    private void checkUsable() {
-        checkThread();
-        if (closed) {
-            throw new IllegalStateException("backend is closed");
-        }
+    /** The contract's entry checks: the loop thread (one reference compare), an open backend. */
+    private void checkUsable(String method) {
+        Contract.checkThread(loopThread, method);
+        Contract.checkOpen(closed);
     }
 
     /** Ring counters. Package-private for testing. */

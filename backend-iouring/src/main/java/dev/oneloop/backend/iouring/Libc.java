@@ -4,7 +4,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-import java.io.IOException;
+import dev.oneloop.backend.BackendException;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
@@ -86,9 +86,12 @@ final class Libc {
         }
     }
 
-    /** An exception for a failed call, e.g. {@code accept(..) failed: Too many open files (errno 24)}. */
-    static IOException error(String call, int errno) {
-        return new IOException(call + "(..) failed: " + strerror(errno) + " (errno " + errno + ")");
+    /**
+     * The typed exception for a failed call or a negative CQE result, positive or negated errno:
+     * {@code accept failed: EMFILE (Too many open files)}, kind and errno as every backend reports them.
+     */
+    static BackendException error(String call, int errno) {
+        return BackendException.ofErrno(call, errno);
     }
 
     static void closeQuietly(MemorySegment capture, int fd) {

@@ -2,8 +2,11 @@ package dev.oneloop.backend.iouring.netty;
 
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
+import dev.oneloop.backend.BackendException;
+import dev.oneloop.backend.ErrorKind;
 import dev.oneloop.backend.HandleTable;
 import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.internal.Contract;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
@@ -39,6 +42,21 @@ import org.slf4j.LoggerFactory;
  * <p>Closing retires the handle at once; the slot (with its RECV buffer) and the file descriptor
  * are released only in {@link Endpoint#unregistered()}, after the kernel has posted the last
  * completion that could touch them.
+ *
+ * <p><b>The contract here.</b> The loop thread is the one that constructed the backend (and the
+ * {@code ManualIoEventLoop}'s owner); each method but {@link #wakeup()} and {@link #name()} first
+ * compares {@code Thread.currentThread()} with it ({@link Contract#checkThread}). {@code wakeup()}
+ * from another thread is Netty's (an eventfd write); from the loop thread, which Netty ignores, it
+ * makes the next {@code poll} not block. {@code poll}'s timeouts are translated for
+ * {@code ManualIoEventLoop.run}, where {@code 0} blocks forever and a negative value does not block.
+ * A negative CQE result (ACCEPT, RECV, SENDMSG) becomes {@link BackendException#ofErrno} with that
+ * errno (SENDMSG is reported as {@code "send"}); EAGAIN, EINTR, ENOBUFS and ECANCELED are handled
+ * inside. A failure of Netty's own calls in {@code listen} ({@code socket}, {@code setsockopt},
+ * {@code bind}, {@code listen}) is typed by the {@link Errors.NativeIoException#expectedErr() errno}
+ * it carries, else by its message. {@code listen} opens an {@code AF_INET} socket for an IPv4
+ * address and an {@code AF_INET6} one for an IPv6 address ({@link Contract#ipv6}), not Netty's
+ * default (IPv6 whenever available). A closed handle keeps its slot until Netty unregisters it, so
+ * {@code maxHandles} counts those slots too.
  */
 final class NettyIoUringBackend implements Backend {
 
@@ -101,50 +119,77 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public int listen(InetSocketAddress address, int backlog) throws IOException {
-        checkUsable();
+        checkUsable("listen");
+        boolean ipv6 = Contract.ipv6(address);
+        if (endpoints.size() >= endpoints.capacity()) {
+            throw BackendException.outOfHandles("cannot listen on " + address, endpoints.capacity());
+        }
         Socket socket;
         try {
-            socket = Socket.newSocketStream();
-        } catch (RuntimeException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException("socket", e);
+            socket = StreamSockets.open(ipv6);
+        } catch (RuntimeException e) { // Netty wraps the socket(2) failure in a ChannelException
+            if (e.getCause() instanceof IOException io) {
+                throw typed("socket", io);
+            }
+            throw BackendException.of("socket failed: " + e, ErrorKind.OTHER, 0, e);
         }
         Listener listener = new Listener(socket);
+        String step = "setsockopt";
         try {
             socket.setReuseAddress(true);
+            step = "bind";
             socket.bind(address);
+            step = "listen";
             socket.listen(backlog);
             listener.handle = endpoints.add(listener);
             if (listener.handle == Handles.NONE) {
-                throw new IOException("maxHandles (" + endpoints.capacity() + ") reached");
+                // Every slot is live or retired, waiting for Netty to unregister a closed handle.
+                throw BackendException.outOfHandles("cannot listen on " + address, endpoints.capacity());
             }
+            step = "register";
             register(listener);
         } catch (IOException | RuntimeException e) {
             if (listener.handle != Handles.NONE) {
                 endpoints.remove(listener.handle);
             }
             closeQuietly(socket);
+            if (e instanceof IOException io) {
+                throw typed(step, io);
+            }
             throw e;
         }
         return listener.handle;
     }
 
+    /**
+     * A failure of Netty's native code, typed: the errno of a {@link Errors.NativeIoException} when
+     * it has one, else what the message says ({@link BackendException#of(String, IOException)}).
+     */
+    static BackendException typed(String operation, IOException e) {
+        if (e instanceof Errors.NativeIoException n && n.expectedErr() < 0) {
+            BackendException byErrno = BackendException.ofErrno(operation, n.expectedErr());
+            return BackendException.of(byErrno.getMessage(), byErrno.kind(), byErrno.errno(), e); // Netty's as the cause
+        }
+        return BackendException.of(operation, e);
+    }
+
     @Override
     public InetSocketAddress localAddress(int handle) throws IOException {
-        checkThread();
+        checkUsable("localAddress");
         Endpoint endpoint = live(handle);
         InetSocketAddress address = endpoint.socket.localAddress();
-        if (address == null) {
-            throw new IOException("getsockname failed for " + Handles.toString(handle));
+        if (address == null) { // Netty's getsockname returns no errno, only null
+            throw BackendException.of("getsockname failed for " + Handles.toString(handle), ErrorKind.OTHER, 0, null);
         }
         return address;
     }
 
     @Override
     public void accept(int listener) {
-        checkUsable();
+        checkUsable("accept");
         Endpoint endpoint = live(listener);
         if (!(endpoint instanceof Listener l)) {
-            throw new IllegalStateException(Handles.toString(listener) + " is not a listener");
+            throw Contract.notAListener(listener);
         }
         if (l.armed) {
             return;
@@ -162,7 +207,7 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public void read(int connection) {
-        checkUsable();
+        checkUsable("read");
         Connection c = connection(connection);
         if (c.readArmed || c.eof) {
             return;
@@ -173,13 +218,11 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public void write(int connection, ByteBuffer src) {
-        checkUsable();
+        checkUsable("write");
         Connection c = connection(connection);
-        if (!src.isDirect()) {
-            throw new IllegalArgumentException("write needs a direct buffer");
-        }
+        Contract.checkDirect(src);
         if (c.writeBuffer != null) {
-            throw new IllegalStateException("a write is already in flight on " + Handles.toString(connection));
+            throw Contract.writeInFlight(connection);
         }
         c.writeBuffer = src;
         submitSend(c);
@@ -187,7 +230,11 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public void close(int handle) {
-        checkThread();
+        checkUsable("close");
+        closeHandle(handle);
+    }
+
+    private void closeHandle(int handle) {
         Endpoint endpoint = endpoints.get(handle);
         if (endpoint == null) {
             return;
@@ -219,9 +266,9 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public int poll(long timeoutNanos, Handler handler) throws IOException {
-        checkUsable();
+        checkUsable("poll");
         if (delivering) {
-            throw new IllegalStateException("poll called from inside a callback");
+            throw Contract.nestedPoll();
         }
         long waitNanos;
         if (completions.isEmpty() && !wakeupRequested) {
@@ -260,19 +307,20 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public int openHandles() {
-        return endpoints.size();
+        Contract.checkThread(loopThread, "openHandles");
+        return closed ? 0 : endpoints.size();
     }
 
     @Override
     public void close() {
-        checkThread();
+        Contract.checkThread(loopThread, "close");
         if (closed) {
             return;
         }
         for (int slot = 0; slot < endpoints.capacity(); slot++) {
             int handle = endpoints.handleAt(slot);
             if (handle != Handles.NONE) {
-                close(handle);
+                closeHandle(handle);
             }
         }
         completions.clear();
@@ -439,8 +487,15 @@ final class NettyIoUringBackend implements Backend {
                 callbacks += acceptConnection(l, res, handler);
             }
         } else if (res != -Uapi.ECANCELED && (flags & Uapi.IORING_CQE_F_MORE) == 0) {
-            l.armed = false;
-            handler.onAcceptError(l.handle, Errors.newIOException("accept", res));
+            if (!l.armed) {
+                // Acceptance already stopped: this is an ACCEPT resubmitted (after a connection of the
+                // same turn) before the turn's first error was delivered. One error per stop.
+                return 0;
+            }
+            // The ended ACCEPT cleared acceptId when it was recorded: a non-zero one is an ACCEPT
+            // resubmitted since, by a connection delivered before this error. It goes too.
+            disarm(l);
+            handler.onAcceptError(l.handle, BackendException.ofErrno("accept", res));
             return 1;
         }
         // A multishot accept can also end without an error (e.g. the CQ overflowed): keep accepting.
@@ -456,8 +511,7 @@ final class NettyIoUringBackend implements Backend {
         if (c.handle == Handles.NONE) {
             closeQuietly(c.socket);
             disarm(l);
-            handler.onAcceptError(l.handle, new IOException(
-                    "maxHandles (" + endpoints.capacity() + ") reached: connection closed, acceptance stopped"));
+            handler.onAcceptError(l.handle, BackendException.outOfHandles("connection closed", endpoints.capacity()));
             return 1;
         }
         try {
@@ -492,7 +546,7 @@ final class NettyIoUringBackend implements Backend {
             return 0;
         } else {
             c.readArmed = false;
-            handler.onError(c.handle, Errors.newIOException("recv", res));
+            handler.onError(c.handle, BackendException.ofErrno("recv", res));
         }
         return 1;
     }
@@ -511,7 +565,7 @@ final class NettyIoUringBackend implements Backend {
             handler.onWritten(c.handle);
         } else {
             c.writeBuffer = null;
-            handler.onError(c.handle, Errors.newIOException("sendmsg", res));
+            handler.onError(c.handle, BackendException.ofErrno("send", res));
         }
         return 1;
     }
@@ -542,30 +596,22 @@ final class NettyIoUringBackend implements Backend {
     private Endpoint live(int handle) {
         Endpoint endpoint = endpoints.get(handle);
         if (endpoint == null) {
-            throw new IllegalStateException("stale or unknown handle " + Handles.toString(handle));
+            throw Contract.stale(handle, false);
         }
         return endpoint;
     }
 
     private Connection connection(int handle) {
         if (!(live(handle) instanceof Connection c)) {
-            throw new IllegalStateException(Handles.toString(handle) + " is a listener, not a connection");
+            throw Contract.notAConnection(handle);
         }
         return c;
     }
 
-    private void checkThread() {
-        if (Thread.currentThread() != loopThread) {
-            throw new IllegalStateException("called on " + Thread.currentThread().getName()
-                    + "; the io_uring backend belongs to " + loopThread.getName());
-        }
-    }
-
-    private void checkUsable() {
-        checkThread();
-        if (closed) {
-            throw new IllegalStateException("backend is closed");
-        }
+    /** The contract's entry checks: the loop thread (one reference compare), an open backend. */
+    private void checkUsable(String method) {
+        Contract.checkThread(loopThread, method);
+        Contract.checkOpen(closed);
     }
 
     private static void closeFd(int fd) {
@@ -617,7 +663,7 @@ final class NettyIoUringBackend implements Backend {
         @Override
         public final void close() {
             if (!closed) {
-                NettyIoUringBackend.this.close(handle);
+                NettyIoUringBackend.this.closeHandle(handle);
             }
         }
     }
@@ -658,6 +704,21 @@ final class NettyIoUringBackend implements Backend {
 
         Connection(Socket socket) {
             super(socket);
+        }
+    }
+
+    /**
+     * Opens a TCP socket of the family asked for: {@link Socket#newSocketStream()} picks IPv6
+     * whenever the system has it, and an IPv4 address bound on it would then be {@code ::ffff:a.b.c.d}
+     * (for {@code 0.0.0.0}: every IPv6 address too). The family-specific factory is protected.
+     */
+    static final class StreamSockets extends Socket {
+        private StreamSockets() {
+            super(-1); // never instantiated
+        }
+
+        static Socket open(boolean ipv6) {
+            return new Socket(newSocketStream0(ipv6));
         }
     }
 

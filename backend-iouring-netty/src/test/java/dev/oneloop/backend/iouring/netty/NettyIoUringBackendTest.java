@@ -4,20 +4,29 @@ import static dev.oneloop.backend.iouring.netty.Recorder.pollUntil;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
+import dev.oneloop.backend.BackendException;
+import dev.oneloop.backend.ErrorKind;
 import dev.oneloop.backend.Handles;
 import dev.oneloop.backend.testing.RequiredBackends;
+import io.netty.channel.unix.Errors;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -187,12 +196,20 @@ class NettyIoUringBackendTest {
         client.close(); // RST
 
         pollUntil(backend, recorder, WAIT, () -> recorder.errors.containsKey(connection));
-        assertThat(recorder.errors.get(connection)).hasMessageContaining("recv");
+        assertThat(recorder.errors.get(connection)).isInstanceOfSatisfying(BackendException.class, e -> {
+            assertThat(e.kind()).isEqualTo(ErrorKind.CONNECTION_RESET);
+            assertThat(e.errno()).isEqualTo(104);
+            assertThat(e).hasMessage("recv failed: ECONNRESET (Connection reset by peer)");
+        });
         // Writing to a reset socket fails with EPIPE or ECONNRESET; MSG_NOSIGNAL keeps SIGPIPE away.
         backend.write(connection, direct(new byte[128]));
         recorder.errors.clear();
         pollUntil(backend, recorder, WAIT, () -> recorder.errors.containsKey(connection));
-        assertThat(recorder.errors.get(connection)).hasMessageContaining("sendmsg");
+        assertThat(recorder.errors.get(connection)).isInstanceOfSatisfying(BackendException.class, e -> {
+            assertThat(Map.entry(e.kind(), e.errno())).isIn(Map.entry(ErrorKind.BROKEN_PIPE, 32),
+                    Map.entry(ErrorKind.CONNECTION_RESET, 104));
+            assertThat(e).hasMessageStartingWith("send failed: "); // a SENDMSG, named as every backend names a send
+        });
         assertThat(recorder.written).isEmpty();
         backend.close(connection);
         assertThat(backend.openHandles()).isEqualTo(1);
@@ -265,5 +282,66 @@ class NettyIoUringBackendTest {
 
         assertThat(client.getInputStream().readAllBytes()).as("bytes the peer received after the close").isEmpty();
         assertThat(recorder.written).isEmpty();
+    }
+
+    @Test
+    void nettysNativeErrorsAreTypedByTheirErrno() {
+        // Netty's NativeIoException carries -errno: the kind comes from it, not from the message.
+        BackendException bind = NettyIoUringBackend.typed("bind", Errors.newIOException("bind", -98));
+        assertThat(bind.kind()).isEqualTo(ErrorKind.ADDRESS_IN_USE);
+        assertThat(bind.errno()).isEqualTo(98);
+        assertThat(bind).hasMessage("bind failed: EADDRINUSE (Address already in use)");
+        assertThat(bind.getCause()).isInstanceOf(Errors.NativeIoException.class);
+        // Anything else (a JNI-raised IOException) by the strerror text that ends its message.
+        BackendException setsockopt = NettyIoUringBackend.typed("setsockopt", new IOException("setsockopt() failed: Too many open files"));
+        assertThat(setsockopt.kind()).isEqualTo(ErrorKind.TOO_MANY_OPEN_FILES);
+        assertThat(setsockopt.errno()).isEqualTo(24);
+    }
+
+    @Test
+    void listenOnAPortInUseIsAddressInUseFromNettysBind() throws IOException {
+        try (ServerSocket other = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+            Throwable thrown = catchThrowable(() -> backend.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), other.getLocalPort()), 16));
+            assertThat(thrown).isInstanceOfSatisfying(BackendException.class, e -> {
+                assertThat(e.kind()).isEqualTo(ErrorKind.ADDRESS_IN_USE);
+                assertThat(e.errno()).isEqualTo(98);
+                assertThat(e).hasMessage("bind failed: EADDRINUSE (Address already in use)");
+            });
+        }
+        assertThat(backend.openHandles()).isZero();
+    }
+
+    @Test
+    void listeningSocketsHaveTheFamilyAskedFor() throws IOException {
+        int solSocket = 1;
+        int soDomain = 39;
+        io.netty.channel.unix.Socket v4 = NettyIoUringBackend.StreamSockets.open(false);
+        io.netty.channel.unix.Socket v6 = NettyIoUringBackend.StreamSockets.open(true);
+        try {
+            assertThat(v4.getIntOpt(solSocket, soDomain)).as("AF_INET").isEqualTo(2);
+            assertThat(v6.getIntOpt(solSocket, soDomain)).as("AF_INET6").isEqualTo(10);
+        } finally {
+            v4.close();
+            v6.close();
+        }
+    }
+
+    @Test
+    void theIpv4WildcardGetsAnIpv4SocketNotNettysDualStackDefault() throws Exception {
+        InetAddress ipv6Loopback = InetAddress.getByName("::1");
+        try (ServerSocket probe = new ServerSocket(0, 1, ipv6Loopback)) {
+            assertThat(probe.getLocalPort()).isPositive();
+        } catch (IOException e) {
+            assumeTrue(false, "no IPv6 loopback here: " + e);
+        }
+        int listener = backend.listen(new InetSocketAddress(InetAddress.getByName("0.0.0.0"), 0), 16);
+        backend.accept(listener);
+        InetSocketAddress address = backend.localAddress(listener);
+        assertThat(address.getAddress()).isInstanceOf(Inet4Address.class);
+        assertThatThrownBy(() -> new Socket(ipv6Loopback, address.getPort()).close())
+                .as("an IPv6 client of an IPv4-only listener").isInstanceOf(ConnectException.class);
+        Socket client = new Socket(InetAddress.getByName("127.0.0.1"), address.getPort());
+        clients.add(client);
+        acceptOne();
     }
 }

@@ -1,6 +1,8 @@
 package dev.oneloop.examples.resp;
 
 import dev.oneloop.backend.Backend;
+import dev.oneloop.backend.BackendException;
+import dev.oneloop.backend.ErrorKind;
 import dev.oneloop.backend.Handles;
 import dev.oneloop.server.Loop;
 import dev.oneloop.server.Timers;
@@ -26,8 +28,10 @@ import org.slf4j.LoggerFactory;
  * replies pass {@link RespConfig#maxBacklog()} is closed and logged, and so is one whose unparsed input
  * passes {@link RespConfig#maxQueryBuffer()}. A protocol error is answered with Redis's
  * {@code -ERR Protocol error: ...} and the connection closed once the reply is out. A half-close is
- * answered with every reply, then a close; a reset closes that connection only; an accept error
- * (EMFILE) pauses accepting for {@link RespConfig#acceptBackoff()}. Keys expire lazily on access
+ * answered with every reply, then a close; a failed connection is closed, that one only (logged at
+ * DEBUG when its {@link ErrorKind} says the peer is gone, at WARN otherwise); an accept error (EMFILE,
+ * out of handles; any kind, the log says which) pauses accepting for {@link RespConfig#acceptBackoff()}.
+ * Keys expire lazily on access
  * and through a sweep on a timer that runs only while some key has a deadline.
  *
  * <p>Threading as for the echo server: the thread that opened the backend calls {@link #bind()} and
@@ -450,8 +454,13 @@ public final class RespServer {
             }
             if (!acceptFailing) {
                 acceptFailing = true;
-                LOG.atWarn().addKeyValue("error", error.getMessage()).addKeyValue("connections", activeCount)
-                        .addKeyValue("retryIn", config.acceptBackoff()).log("accept failed; pausing accepts");
+                ErrorKind kind = BackendException.kindOf(error);
+                // Out of descriptors or handles is what backing off is for; any other kind backs off too.
+                LOG.atWarn().addKeyValue("kind", kind).addKeyValue("errno", errnoOf(error))
+                        .addKeyValue("error", error.getMessage()).addKeyValue("connections", activeCount)
+                        .addKeyValue("retryIn", config.acceptBackoff())
+                        .log(kind.resourceExhausted() ? "accept failed: out of resources; pausing accepts"
+                                : "accept failed, not for lack of resources; pausing accepts all the same");
             }
             if (!timers.isScheduled(acceptRetryTimer)) {
                 acceptRetryTimer = timers.schedule(loop.now() + config.acceptBackoff().toNanos(), retryAcceptTask);
@@ -545,11 +554,22 @@ public final class RespServer {
             if (c == null) {
                 return;
             }
-            if (LOG.isDebugEnabled()) {
-                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("error", error.getMessage())
+            ErrorKind kind = BackendException.kindOf(error);
+            if (!kind.peerGone()) { // not the routine end of a client that went away
+                LOG.atWarn().addKeyValue("conn", Handles.toString(connection)).addKeyValue("kind", kind)
+                        .addKeyValue("errno", errnoOf(error)).addKeyValue("error", error.getMessage())
+                        .log("connection failed unexpectedly; closed");
+            } else if (LOG.isDebugEnabled()) {
+                LOG.atDebug().addKeyValue("conn", Handles.toString(connection)).addKeyValue("kind", kind)
+                        .addKeyValue("errno", errnoOf(error)).addKeyValue("error", error.getMessage())
                         .log("connection failed; dropped");
             }
             closeConnection(c);
         }
+    }
+
+    /** The errno a backend reported, or 0 (none, or not a {@link BackendException}). */
+    private static int errnoOf(IOException error) {
+        return error instanceof BackendException e ? e.errno() : 0;
     }
 }
