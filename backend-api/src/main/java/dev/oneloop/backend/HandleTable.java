@@ -79,6 +79,16 @@ public final class HandleTable<T> {
         return live[slot];
     }
 
+    /** Calls {@code action} with every live handle, in slot order; {@code action} may retire or remove it. */
+    public void forEachLive(java.util.function.IntConsumer action) {
+        for (int slot = 0; slot < live.length; slot++) {
+            int handle = live[slot];
+            if (handle != Handles.NONE) {
+                action.accept(handle);
+            }
+        }
+    }
+
     /**
      * Makes {@code handle} stale; its slot stays taken until {@link #release}.
      *

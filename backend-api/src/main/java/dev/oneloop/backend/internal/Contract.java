@@ -1,13 +1,16 @@
 package dev.oneloop.backend.internal;
 
 import dev.oneloop.backend.Backend;
+import dev.oneloop.backend.BackendException;
+import dev.oneloop.backend.HandleTable;
 import dev.oneloop.backend.Handles;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 
 /**
  * The parts of the {@link Backend} contract that every backend enforces with the same words:
  * thread confinement, stale handles, handles of the wrong kind, a closed backend, unresolved
- * addresses. Exported only to the backend modules: not API.
+ * addresses, out of handles. Exported only to the backend modules: not API.
  */
 public final class Contract {
 
@@ -20,6 +23,12 @@ public final class Contract {
         if (current != owner) {
             throw new IllegalStateException(method + " called on " + current + ", not on the loop thread " + owner);
         }
+    }
+
+    /** A method's entry checks: the loop thread (one reference compare), then an open backend. */
+    public static void enter(Thread loopThread, boolean closed, String method) {
+        checkThread(loopThread, method);
+        checkOpen(closed);
     }
 
     /** Throws if the backend is closed. */
@@ -38,6 +47,53 @@ public final class Contract {
         return new IllegalStateException((backendClosed ? "backend closed; " : "") + "no open handle " + Handles.toString(handle));
     }
 
+    /** The connection {@code handle} names, of the backend's class {@code type}: throws if it is stale or a listener. */
+    public static <T, C extends T> C connection(HandleTable<T> handles, int handle, Class<C> type) {
+        T value = handles.get(handle);
+        if (type.isInstance(value)) {
+            return type.cast(value);
+        }
+        throw value == null ? stale(handle, false) : notAConnection(handle);
+    }
+
+    /** The listener {@code handle} names, of the backend's class {@code type}: throws if it is stale or a connection. */
+    public static <T, L extends T> L listener(HandleTable<T> handles, int handle, Class<L> type) {
+        T value = handles.get(handle);
+        if (type.isInstance(value)) {
+            return type.cast(value);
+        }
+        throw value == null ? stale(handle, false) : notAListener(handle);
+    }
+
+    /** What {@code handle} names, listener or connection: throws if it is stale. */
+    public static <T> T live(HandleTable<T> handles, int handle) {
+        T value = handles.get(handle);
+        if (value == null) {
+            throw stale(handle, false);
+        }
+        return value;
+    }
+
+    /**
+     * {@code listen}'s checks before a socket is made: a resolved address and a free handle.
+     * Returns the socket family the address needs: {@code true} for IPv6.
+     */
+    public static boolean checkListen(InetSocketAddress address, HandleTable<?> handles) throws BackendException {
+        boolean ipv6 = ipv6(address);
+        if (handles.size() >= handles.capacity()) {
+            throw BackendException.outOfHandles("cannot listen on " + address, handles.capacity());
+        }
+        return ipv6;
+    }
+
+    /** {@code write}'s checks: a direct buffer, no write in flight on {@code handle}. */
+    public static void checkWrite(int handle, ByteBuffer src, boolean writeInFlight) {
+        checkDirect(src);
+        if (writeInFlight) {
+            throw writeInFlight(handle);
+        }
+    }
+
     /** A connection operation named a listener. */
     public static IllegalStateException notAConnection(int handle) {
         return new IllegalStateException("not a connection: " + Handles.toString(handle));
@@ -54,7 +110,7 @@ public final class Contract {
     }
 
     /** {@code write} needs a direct buffer. */
-    public static void checkDirect(java.nio.ByteBuffer src) {
+    public static void checkDirect(ByteBuffer src) {
         if (!src.isDirect()) {
             throw new IllegalArgumentException("write needs a direct buffer, got " + src);
         }

@@ -5,11 +5,10 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.BackendException;
-import dev.oneloop.backend.HandleTable;
 import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.internal.AbstractBackend;
 import dev.oneloop.backend.internal.Contract;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -61,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * slots too: an accept or a listen that finds no free slot reports
  * {@link BackendException#outOfHandles} (the accepted fd is closed at once).
  */
-final class IoUringBackend implements Backend {
+final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IoUringBackend.class);
 
@@ -82,12 +81,10 @@ final class IoUringBackend implements Backend {
     private static final int K_WAKE = 7;
     private static final int K_CANCEL_WAKE = 8;
 
-    private final Thread loopThread;
     private final Arena arena;
     /** errno of every call made on the loop thread. */
     private final MemorySegment errno;
     private final Ring ring;
-    private final HandleTable<Endpoint> endpoints;
     private final int bufferSize;
     private final int bufferCount;
     private final ByteBuffer[] readViews;
@@ -118,7 +115,6 @@ final class IoUringBackend implements Backend {
     private boolean limitMultishot = true;
     private boolean delivering;
     private boolean closing;
-    private boolean closed;
 
     IoUringBackend(BackendConfig config) throws IOException {
         this(config, sqEntriesFor(config.maxHandles()), cqEntriesFor(config));
@@ -126,7 +122,7 @@ final class IoUringBackend implements Backend {
 
     /** Package-private for testing: explicit ring sizes (a tiny CQ to force overflow, a tiny SQ to force early flushes). */
     IoUringBackend(BackendConfig config, int sqEntries, int cqEntries) throws IOException {
-        loopThread = Thread.currentThread();
+        super(config.maxHandles());
         arena = Arena.ofShared();
         errno = Libc.newErrnoSegment(arena);
         bufferSize = config.readBufferSize();
@@ -154,7 +150,6 @@ final class IoUringBackend implements Backend {
             throw Libc.rethrow(t);
         }
         ring = r;
-        endpoints = new HandleTable<>(config.maxHandles());
         readViews = new ByteBuffer[bufferCount];
         MemorySegment buffers = ring.buffers();
         for (int bid = 0; bid < bufferCount; bid++) {
@@ -194,11 +189,8 @@ final class IoUringBackend implements Backend {
 
     @Override
     public int listen(InetSocketAddress address, int backlog) throws IOException {
-        checkUsable("listen");
-        boolean ipv6 = Contract.ipv6(address);
-        if (endpoints.size() >= endpoints.capacity()) {
-            throw BackendException.outOfHandles("cannot listen on " + address, endpoints.capacity());
-        }
+        enter("listen");
+        boolean ipv6 = Contract.checkListen(address, endpoints);
         InetAddress ip = address.getAddress();
         int family = ipv6 ? Uring.AF_INET6 : Uring.AF_INET;
         int fd;
@@ -271,7 +263,7 @@ final class IoUringBackend implements Backend {
 
     @Override
     public InetSocketAddress localAddress(int handle) throws IOException {
-        checkUsable("localAddress");
+        enter("localAddress");
         Endpoint endpoint = live(handle);
         sockaddrLength.set(JAVA_INT, 0, Uring.SOCKADDR_STORAGE);
         try {
@@ -295,10 +287,8 @@ final class IoUringBackend implements Backend {
 
     @Override
     public void accept(int listener) {
-        checkUsable("accept");
-        if (!(live(listener) instanceof Listener l)) {
-            throw Contract.notAListener(listener);
-        }
+        enter("accept");
+        Listener l = listener(listener, Listener.class);
         if (l.armed) {
             return;
         }
@@ -315,8 +305,8 @@ final class IoUringBackend implements Backend {
 
     @Override
     public void read(int connection) {
-        checkUsable("read");
-        Connection c = connection(connection);
+        enter("read");
+        Connection c = connection(connection, Connection.class);
         if (c.readArmed || c.ended) {
             return;
         }
@@ -330,28 +320,15 @@ final class IoUringBackend implements Backend {
 
     @Override
     public void write(int connection, ByteBuffer src) {
-        checkUsable("write");
-        Connection c = connection(connection);
-        Contract.checkDirect(src);
-        if (c.writeBuffer != null) {
-            throw Contract.writeInFlight(connection);
-        }
+        enter("write");
+        Connection c = connection(connection, Connection.class);
+        Contract.checkWrite(connection, src, c.writeBuffer != null);
         c.writeBuffer = src;
         submitSend(c);
     }
 
     @Override
-    public void close(int handle) {
-        checkUsable("close");
-        closeHandle(handle);
-    }
-
-    private void closeHandle(int handle) {
-        Endpoint endpoint = endpoints.get(handle);
-        if (endpoint == null) {
-            return;
-        }
-        endpoints.retire(handle);
+    protected void closeEndpoint(int handle, Endpoint endpoint) {
         endpoint.closed = true;
         if (endpoint instanceof Listener l) {
             l.armed = false;
@@ -393,7 +370,7 @@ final class IoUringBackend implements Backend {
 
     @Override
     public int poll(long timeoutNanos, Handler handler) throws IOException {
-        checkUsable("poll");
+        enter("poll");
         if (delivering) {
             throw Contract.nestedPoll();
         }
@@ -904,23 +881,7 @@ final class IoUringBackend implements Backend {
     }
 
     @Override
-    public int openHandles() {
-        Contract.checkThread(loopThread, "openHandles");
-        return closed ? 0 : endpoints.size();
-    }
-
-    @Override
-    public void close() {
-        Contract.checkThread(loopThread, "close");
-        if (closed) {
-            return;
-        }
-        for (int slot = 0; slot < endpoints.capacity(); slot++) {
-            int handle = endpoints.handleAt(slot);
-            if (handle != Handles.NONE) {
-                closeHandle(handle);
-            }
-        }
+    protected void shutDown() {
         readyHead = null;
         readyTail = null;
         closing = true;
@@ -962,26 +923,6 @@ final class IoUringBackend implements Backend {
 
     // ---- helpers
 
-    private Endpoint live(int handle) {
-        Endpoint endpoint = endpoints.get(handle);
-        if (endpoint == null) {
-            throw Contract.stale(handle, false);
-        }
-        return endpoint;
-    }
-
-    private Connection connection(int handle) {
-        if (!(live(handle) instanceof Connection c)) {
-            throw Contract.notAConnection(handle);
-        }
-        return c;
-    }
-
-    /** The contract's entry checks: the loop thread (one reference compare), an open backend. */
-    private void checkUsable(String method) {
-        Contract.checkThread(loopThread, method);
-        Contract.checkOpen(closed);
-    }
 
     /** Ring counters. Package-private for testing. */
     Ring ring() {
@@ -1021,7 +962,7 @@ final class IoUringBackend implements Backend {
 
     // ---- per-handle state
 
-    private abstract static class Endpoint {
+    abstract static class Endpoint {
         final int fd;
         int handle = Handles.NONE;
         /** Operations (including cancels) whose last completion has not arrived. */

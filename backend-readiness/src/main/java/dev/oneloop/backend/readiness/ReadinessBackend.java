@@ -3,8 +3,8 @@ package dev.oneloop.backend.readiness;
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.BackendException;
-import dev.oneloop.backend.HandleTable;
 import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.internal.AbstractBackend;
 import dev.oneloop.backend.internal.Contract;
 import dev.oneloop.backend.readiness.Endpoint.Connection;
 import dev.oneloop.backend.readiness.Endpoint.Listener;
@@ -46,7 +46,7 @@ import java.util.function.Consumer;
  *
  * @param <S> the mechanism's socket
  */
-public final class ReadinessBackend<S> implements Backend {
+public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>> {
 
     /** Receives a connection may complete in one turn before others get theirs (fairness). */
     public static final int READS_PER_TURN = 16;
@@ -54,8 +54,6 @@ public final class ReadinessBackend<S> implements Backend {
     public static final int ACCEPTS_PER_TURN = 64;
 
     private final Mechanism<S> mechanism;
-    private final Thread owner;
-    private final HandleTable<Endpoint<S>> endpoints;
     private final ByteBuffer readBuffer;
     /** The handler's window onto {@link #readBuffer}; only its position and limit change per read. */
     private final ByteBuffer readView;
@@ -89,17 +87,15 @@ public final class ReadinessBackend<S> implements Backend {
     private int delivered;
     /** The endpoint being served; {@code read()} on it needs no queueing. */
     private Endpoint<S> servicing;
-    private boolean closed;
 
     /**
      * A backend on {@code mechanism}, confined to the calling thread; closes the mechanism if it
      * cannot be built.
      */
     public ReadinessBackend(Mechanism<S> mechanism, BackendConfig config) {
+        super(config.maxHandles());
         this.mechanism = mechanism;
-        owner = Thread.currentThread();
         try {
-            endpoints = new HandleTable<>(config.maxHandles());
             readBuffer = ByteBuffer.allocateDirect(config.readBufferSize());
         } catch (RuntimeException | Error e) {
             mechanism.close();
@@ -121,10 +117,7 @@ public final class ReadinessBackend<S> implements Backend {
     @Override
     public int listen(InetSocketAddress address, int backlog) throws IOException {
         enter("listen");
-        boolean ipv6 = Contract.ipv6(address);
-        if (endpoints.size() == endpoints.capacity()) {
-            throw BackendException.outOfHandles("cannot listen on " + address, endpoints.capacity());
-        }
+        boolean ipv6 = Contract.checkListen(address, endpoints);
         S socket;
         try {
             socket = mechanism.listen(address, ipv6, backlog);
@@ -151,10 +144,7 @@ public final class ReadinessBackend<S> implements Backend {
     @Override
     public InetSocketAddress localAddress(int handle) throws IOException {
         enter("localAddress");
-        Endpoint<S> endpoint = endpoints.get(handle);
-        if (endpoint == null) {
-            throw Contract.stale(handle, false);
-        }
+        Endpoint<S> endpoint = live(handle);
         try {
             return mechanism.localAddress(endpoint.socket);
         } catch (IOException e) {
@@ -165,7 +155,7 @@ public final class ReadinessBackend<S> implements Backend {
     @Override
     public void accept(int listener) {
         enter("accept");
-        Listener<S> l = listener(listener);
+        Listener<S> l = listenerAt(listener);
         if (l.read == Read.DISARMED) {
             l.read = Read.ARMED;
             // After EMFILE or maxHandles the backlog may still hold connections whose readiness was
@@ -181,7 +171,7 @@ public final class ReadinessBackend<S> implements Backend {
     @Override
     public void read(int connection) {
         enter("read");
-        Connection<S> c = connection(connection);
+        Connection<S> c = connectionAt(connection);
         // After end of stream there is nothing left to receive: onEof is delivered once.
         if (c.read == Read.DISARMED) {
             c.read = Read.ARMED;
@@ -196,11 +186,8 @@ public final class ReadinessBackend<S> implements Backend {
     @Override
     public void write(int connection, ByteBuffer src) {
         enter("write");
-        Connection<S> c = connection(connection);
-        Contract.checkDirect(src);
-        if (c.write != Write.IDLE) {
-            throw Contract.writeInFlight(connection);
-        }
+        Connection<S> c = connectionAt(connection);
+        Contract.checkWrite(connection, src, c.write != Write.IDLE);
         c.writeBuffer = src;
         c.write = Write.SENDING;
         try {
@@ -218,13 +205,9 @@ public final class ReadinessBackend<S> implements Backend {
     }
 
     @Override
-    public void close(int handle) {
-        enter("close");
-        Endpoint<S> endpoint = endpoints.get(handle);
-        if (endpoint != null) {
-            endpoints.remove(handle);
-            release(endpoint);
-        }
+    protected void closeEndpoint(int handle, Endpoint<S> endpoint) {
+        endpoints.release(Handles.slot(handle)); // nothing of the kernel's refers to it
+        release(endpoint);
     }
 
     @Override
@@ -256,25 +239,7 @@ public final class ReadinessBackend<S> implements Backend {
     }
 
     @Override
-    public int openHandles() {
-        Contract.checkThread(owner, "openHandles");
-        return endpoints.size();
-    }
-
-    @Override
-    public void close() {
-        Contract.checkThread(owner, "close");
-        if (closed) {
-            return;
-        }
-        closed = true;
-        for (int slot = 0; slot < endpoints.capacity(); slot++) {
-            Endpoint<S> endpoint = endpoints.atSlot(slot);
-            if (endpoint != null) {
-                endpoints.remove(endpoints.handleAt(slot));
-                release(endpoint);
-            }
-        }
+    protected void shutDown() {
         work.clear();
         completions.clear();
         interestChanges.clear();
@@ -501,25 +466,17 @@ public final class ReadinessBackend<S> implements Backend {
         mechanism.close(endpoint.socket);
     }
 
-    /** The contract's entry checks: the loop thread, an open backend. */
-    private void enter(String method) {
-        Contract.checkThread(owner, method);
-        Contract.checkOpen(closed);
-    }
-
-    private Connection<S> connection(int handle) {
-        Endpoint<S> endpoint = endpoints.get(handle);
-        if (endpoint instanceof Connection<S> c) {
+    private Connection<S> connectionAt(int handle) {
+        if (live(handle) instanceof Connection<S> c) {
             return c;
         }
-        throw endpoint == null ? Contract.stale(handle, false) : Contract.notAConnection(handle);
+        throw Contract.notAConnection(handle);
     }
 
-    private Listener<S> listener(int handle) {
-        Endpoint<S> endpoint = endpoints.get(handle);
-        if (endpoint instanceof Listener<S> l) {
+    private Listener<S> listenerAt(int handle) {
+        if (live(handle) instanceof Listener<S> l) {
             return l;
         }
-        throw endpoint == null ? Contract.stale(handle, false) : Contract.notAListener(handle);
+        throw Contract.notAListener(handle);
     }
 }

@@ -4,8 +4,8 @@ import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.BackendException;
 import dev.oneloop.backend.ErrorKind;
-import dev.oneloop.backend.HandleTable;
 import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.internal.AbstractBackend;
 import dev.oneloop.backend.internal.Contract;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * default (IPv6 whenever available). A closed handle keeps its slot until Netty unregisters it, so
  * {@code maxHandles} counts those slots too.
  */
-final class NettyIoUringBackend implements Backend {
+final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endpoint> {
 
     private static final Logger LOG = LoggerFactory.getLogger(NettyIoUringBackend.class);
 
@@ -66,9 +66,7 @@ final class NettyIoUringBackend implements Backend {
     private static final int MAX_CQ_ENTRIES = 65536;
     private static final long CLOSE_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final Thread loopThread;
     private final ManualIoEventLoop loop;
-    private final HandleTable<Endpoint> endpoints;
     private final SlotMemory slotMemory;
     private final Completions completions = new Completions(256);
     private final DirectAddresses writeAddresses = new DirectAddresses();
@@ -76,11 +74,9 @@ final class NettyIoUringBackend implements Backend {
     private int registered;
     private boolean wakeupRequested;
     private boolean delivering;
-    private boolean closed;
 
     NettyIoUringBackend(BackendConfig config) throws IOException {
-        loopThread = Thread.currentThread();
-        endpoints = new HandleTable<>(config.maxHandles());
+        super(config.maxHandles());
         slotMemory = new SlotMemory(config.maxHandles(), config.readBufferSize());
         IoUringIoHandlerConfig ringConfig = ringConfig(config.maxHandles());
         try {
@@ -119,11 +115,8 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public int listen(InetSocketAddress address, int backlog) throws IOException {
-        checkUsable("listen");
-        boolean ipv6 = Contract.ipv6(address);
-        if (endpoints.size() >= endpoints.capacity()) {
-            throw BackendException.outOfHandles("cannot listen on " + address, endpoints.capacity());
-        }
+        enter("listen");
+        boolean ipv6 = Contract.checkListen(address, endpoints);
         Socket socket;
         try {
             socket = StreamSockets.open(ipv6);
@@ -175,7 +168,7 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public InetSocketAddress localAddress(int handle) throws IOException {
-        checkUsable("localAddress");
+        enter("localAddress");
         Endpoint endpoint = live(handle);
         InetSocketAddress address = endpoint.socket.localAddress();
         if (address == null) { // Netty's getsockname returns no errno, only null
@@ -186,11 +179,8 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public void accept(int listener) {
-        checkUsable("accept");
-        Endpoint endpoint = live(listener);
-        if (!(endpoint instanceof Listener l)) {
-            throw Contract.notAListener(listener);
-        }
+        enter("accept");
+        Listener l = listener(listener, Listener.class);
         if (l.armed) {
             return;
         }
@@ -207,8 +197,8 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public void read(int connection) {
-        checkUsable("read");
-        Connection c = connection(connection);
+        enter("read");
+        Connection c = connection(connection, Connection.class);
         if (c.readArmed || c.eof) {
             return;
         }
@@ -218,28 +208,15 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public void write(int connection, ByteBuffer src) {
-        checkUsable("write");
-        Connection c = connection(connection);
-        Contract.checkDirect(src);
-        if (c.writeBuffer != null) {
-            throw Contract.writeInFlight(connection);
-        }
+        enter("write");
+        Connection c = connection(connection, Connection.class);
+        Contract.checkWrite(connection, src, c.writeBuffer != null);
         c.writeBuffer = src;
         submitSend(c);
     }
 
     @Override
-    public void close(int handle) {
-        checkUsable("close");
-        closeHandle(handle);
-    }
-
-    private void closeHandle(int handle) {
-        Endpoint endpoint = endpoints.get(handle);
-        if (endpoint == null) {
-            return;
-        }
-        endpoints.retire(handle);
+    protected void closeEndpoint(int handle, Endpoint endpoint) {
         endpoint.closed = true;
         if (endpoint instanceof Listener l) {
             l.armed = false;
@@ -266,7 +243,7 @@ final class NettyIoUringBackend implements Backend {
 
     @Override
     public int poll(long timeoutNanos, Handler handler) throws IOException {
-        checkUsable("poll");
+        enter("poll");
         if (delivering) {
             throw Contract.nestedPoll();
         }
@@ -306,23 +283,7 @@ final class NettyIoUringBackend implements Backend {
     }
 
     @Override
-    public int openHandles() {
-        Contract.checkThread(loopThread, "openHandles");
-        return closed ? 0 : endpoints.size();
-    }
-
-    @Override
-    public void close() {
-        Contract.checkThread(loopThread, "close");
-        if (closed) {
-            return;
-        }
-        for (int slot = 0; slot < endpoints.capacity(); slot++) {
-            int handle = endpoints.handleAt(slot);
-            if (handle != Handles.NONE) {
-                closeHandle(handle);
-            }
-        }
+    protected void shutDown() {
         completions.clear();
         long deadline = System.nanoTime() + CLOSE_DRAIN_NANOS;
         try {
@@ -593,26 +554,6 @@ final class NettyIoUringBackend implements Backend {
 
     // ---- helpers ----
 
-    private Endpoint live(int handle) {
-        Endpoint endpoint = endpoints.get(handle);
-        if (endpoint == null) {
-            throw Contract.stale(handle, false);
-        }
-        return endpoint;
-    }
-
-    private Connection connection(int handle) {
-        if (!(live(handle) instanceof Connection c)) {
-            throw Contract.notAConnection(handle);
-        }
-        return c;
-    }
-
-    /** The contract's entry checks: the loop thread (one reference compare), an open backend. */
-    private void checkUsable(String method) {
-        Contract.checkThread(loopThread, method);
-        Contract.checkOpen(closed);
-    }
 
     private static void closeFd(int fd) {
         closeQuietly(new Socket(fd));
@@ -629,7 +570,7 @@ final class NettyIoUringBackend implements Backend {
     // ---- per-handle state ----
 
     /** A socket registered with the ring; Netty routes its completions here by registration id. */
-    private abstract class Endpoint implements IoUringIoHandle {
+    abstract class Endpoint implements IoUringIoHandle {
         final Socket socket;
         final int fd;
         int handle = Handles.NONE;
@@ -663,7 +604,8 @@ final class NettyIoUringBackend implements Backend {
         @Override
         public final void close() {
             if (!closed) {
-                NettyIoUringBackend.this.closeHandle(handle);
+                endpoints.retire(handle);
+                closeEndpoint(handle, this);
             }
         }
     }
