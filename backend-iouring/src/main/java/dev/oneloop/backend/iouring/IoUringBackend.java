@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * slots too: an accept or a listen that finds no free slot reports
  * {@link BackendException#outOfHandles} (the accepted fd is closed at once).
  */
-final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
+final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUringBackend.Listener, IoUringBackend.Connection> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IoUringBackend.class);
 
@@ -113,7 +113,6 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
     private Connection starvedTail;
     /** Whether multishot RECVs carry a total byte limit of one buffer (until the kernel refuses it). */
     private boolean limitMultishot = true;
-    private boolean delivering;
     private boolean closing;
 
     IoUringBackend(BackendConfig config) throws IOException {
@@ -122,7 +121,7 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
 
     /** Package-private for testing: explicit ring sizes (a tiny CQ to force overflow, a tiny SQ to force early flushes). */
     IoUringBackend(BackendConfig config, int sqEntries, int cqEntries) throws IOException {
-        super(config.maxHandles());
+        super(config.maxHandles(), Listener.class, Connection.class);
         arena = Arena.ofShared();
         errno = Libc.newErrnoSegment(arena);
         bufferSize = config.readBufferSize();
@@ -188,9 +187,7 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
     // ---- listeners
 
     @Override
-    public int listen(InetSocketAddress address, int backlog) throws IOException {
-        enter("listen");
-        boolean ipv6 = Contract.checkListen(address, endpoints);
+    protected int bind(InetSocketAddress address, boolean ipv6, int backlog) throws IOException {
         InetAddress ip = address.getAddress();
         int family = ipv6 ? Uring.AF_INET6 : Uring.AF_INET;
         int fd;
@@ -262,9 +259,7 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
     }
 
     @Override
-    public InetSocketAddress localAddress(int handle) throws IOException {
-        enter("localAddress");
-        Endpoint endpoint = live(handle);
+    protected InetSocketAddress localAddress(Endpoint endpoint) throws IOException {
         sockaddrLength.set(JAVA_INT, 0, Uring.SOCKADDR_STORAGE);
         try {
             if ((int) Libc.GETSOCKNAME.invokeExact(errno, endpoint.fd, sockaddr.address(), sockaddrLength.address()) < 0) {
@@ -286,9 +281,7 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
     }
 
     @Override
-    public void accept(int listener) {
-        enter("accept");
-        Listener l = listener(listener, Listener.class);
+    protected void armAccept(Listener l) {
         if (l.armed) {
             return;
         }
@@ -304,9 +297,7 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
     // ---- connections
 
     @Override
-    public void read(int connection) {
-        enter("read");
-        Connection c = connection(connection, Connection.class);
+    protected void armRead(Connection c) {
         if (c.readArmed || c.ended) {
             return;
         }
@@ -319,10 +310,10 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
     }
 
     @Override
-    public void write(int connection, ByteBuffer src) {
-        enter("write");
-        Connection c = connection(connection, Connection.class);
-        Contract.checkWrite(connection, src, c.writeBuffer != null);
+    protected void startWrite(Connection c, int connection, ByteBuffer src) {
+        if (c.writeBuffer != null) {
+            throw Contract.writeInFlight(connection);
+        }
         c.writeBuffer = src;
         submitSend(c);
     }
@@ -369,43 +360,34 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
     // ---- poll
 
     @Override
-    public int poll(long timeoutNanos, Handler handler) throws IOException {
-        enter("poll");
-        if (delivering) {
-            throw Contract.nestedPoll();
-        }
+    protected int doPoll(long timeoutNanos, Handler handler) throws IOException {
         long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
         boolean noWait = timeoutNanos == 0 || wakeupRequested;
         wakeupRequested = false;
         int callbacks = 0;
-        delivering = true;
-        try {
-            for (;;) {
-                boolean dontBlock = noWait || readyHead != null || !ring.cqEmpty();
-                woke = false;
-                int r;
-                if (dontBlock) {
-                    r = ring.enter(0, Uring.ENTER_GETEVENTS, -1);
-                } else if (timeoutNanos < 0) {
-                    r = ring.enter(1, Uring.ENTER_GETEVENTS, -1);
-                } else {
-                    r = ring.enter(1, Uring.ENTER_GETEVENTS, Math.max(1, deadline - System.nanoTime()));
-                }
-                if (r < 0 && r != -Uring.ETIME && r != -Uring.EINTR && r != -Uring.EAGAIN && r != -Uring.EBUSY) {
-                    throw Libc.error("io_uring_enter", -r);
-                }
-                callbacks += drain(handler);
-                if (!closed) {
-                    callbacks += deliverReady(handler);
-                }
-                // A timed poll never returns early for completions the backend consumed itself.
-                if (callbacks > 0 || dontBlock || woke || closed
-                        || (timeoutNanos > 0 && System.nanoTime() - deadline >= 0)) {
-                    return callbacks;
-                }
+        for (;;) {
+            boolean dontBlock = noWait || readyHead != null || !ring.cqEmpty();
+            woke = false;
+            int r;
+            if (dontBlock) {
+                r = ring.enter(0, Uring.ENTER_GETEVENTS, -1);
+            } else if (timeoutNanos < 0) {
+                r = ring.enter(1, Uring.ENTER_GETEVENTS, -1);
+            } else {
+                r = ring.enter(1, Uring.ENTER_GETEVENTS, Math.max(1, deadline - System.nanoTime()));
             }
-        } finally {
-            delivering = false;
+            if (r < 0 && r != -Uring.ETIME && r != -Uring.EINTR && r != -Uring.EAGAIN && r != -Uring.EBUSY) {
+                throw Libc.error("io_uring_enter", -r);
+            }
+            callbacks += drain(handler);
+            if (!closed) {
+                callbacks += deliverReady(handler);
+            }
+            // A timed poll never returns early for completions the backend consumed itself.
+            if (callbacks > 0 || dontBlock || woke || closed
+                    || (timeoutNanos > 0 && System.nanoTime() - deadline >= 0)) {
+                return callbacks;
+            }
         }
     }
 
@@ -977,7 +959,7 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
         }
     }
 
-    private static final class Listener extends Endpoint {
+    static final class Listener extends Endpoint {
         boolean armed;
         boolean acceptActive;
         boolean acceptCancelled;
@@ -997,7 +979,7 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint> {
         }
     }
 
-    private static final class Connection extends Endpoint {
+    static final class Connection extends Endpoint {
         /** The application asked for one receive and has not been given it yet. */
         boolean readArmed;
         /** A multishot RECV is in the kernel (until a completion without F_MORE). */

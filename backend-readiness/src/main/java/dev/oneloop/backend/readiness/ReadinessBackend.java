@@ -46,7 +46,7 @@ import java.util.function.Consumer;
  *
  * @param <S> the mechanism's socket
  */
-public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>> {
+public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>, Listener<S>, Connection<S>> {
 
     /** Receives a connection may complete in one turn before others get theirs (fairness). */
     public static final int READS_PER_TURN = 16;
@@ -93,7 +93,7 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>> {
      * cannot be built.
      */
     public ReadinessBackend(Mechanism<S> mechanism, BackendConfig config) {
-        super(config.maxHandles());
+        super(config.maxHandles(), listenerType(), connectionType());
         this.mechanism = mechanism;
         try {
             readBuffer = ByteBuffer.allocateDirect(config.readBufferSize());
@@ -115,9 +115,7 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>> {
     }
 
     @Override
-    public int listen(InetSocketAddress address, int backlog) throws IOException {
-        enter("listen");
-        boolean ipv6 = Contract.checkListen(address, endpoints);
+    protected int bind(InetSocketAddress address, boolean ipv6, int backlog) throws IOException {
         S socket;
         try {
             socket = mechanism.listen(address, ipv6, backlog);
@@ -142,20 +140,16 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>> {
     }
 
     @Override
-    public InetSocketAddress localAddress(int handle) throws IOException {
-        enter("localAddress");
-        Endpoint<S> endpoint = live(handle);
+    protected InetSocketAddress localAddress(Endpoint<S> endpoint) throws IOException {
         try {
             return mechanism.localAddress(endpoint.socket);
         } catch (IOException e) {
-            throw BackendException.of("getsockname of " + Handles.toString(handle), e);
+            throw BackendException.of("getsockname of " + Handles.toString(endpoint.handle), e);
         }
     }
 
     @Override
-    public void accept(int listener) {
-        enter("accept");
-        Listener<S> l = listenerAt(listener);
+    protected void armAccept(Listener<S> l) {
         if (l.read == Read.DISARMED) {
             l.read = Read.ARMED;
             // After EMFILE or maxHandles the backlog may still hold connections whose readiness was
@@ -169,9 +163,7 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>> {
     }
 
     @Override
-    public void read(int connection) {
-        enter("read");
-        Connection<S> c = connectionAt(connection);
+    protected void armRead(Connection<S> c) {
         // After end of stream there is nothing left to receive: onEof is delivered once.
         if (c.read == Read.DISARMED) {
             c.read = Read.ARMED;
@@ -184,10 +176,10 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>> {
     }
 
     @Override
-    public void write(int connection, ByteBuffer src) {
-        enter("write");
-        Connection<S> c = connectionAt(connection);
-        Contract.checkWrite(connection, src, c.write != Write.IDLE);
+    protected void startWrite(Connection<S> c, int connection, ByteBuffer src) {
+        if (c.write != Write.IDLE) {
+            throw Contract.writeInFlight(connection);
+        }
         c.writeBuffer = src;
         c.write = Write.SENDING;
         try {
@@ -211,11 +203,7 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>> {
     }
 
     @Override
-    public int poll(long timeoutNanos, Handler pollHandler) throws IOException {
-        enter("poll");
-        if (handler != null) {
-            throw Contract.nestedPoll();
-        }
+    protected int doPoll(long timeoutNanos, Handler pollHandler) throws IOException {
         handler = pollHandler;
         delivered = 0;
         try {
@@ -466,17 +454,13 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>> {
         mechanism.close(endpoint.socket);
     }
 
-    private Connection<S> connectionAt(int handle) {
-        if (live(handle) instanceof Connection<S> c) {
-            return c;
-        }
-        throw Contract.notAConnection(handle);
+    @SuppressWarnings("unchecked") // the class of a generic type
+    private static <S> Class<Listener<S>> listenerType() {
+        return (Class<Listener<S>>) (Class<?>) Listener.class;
     }
 
-    private Listener<S> listenerAt(int handle) {
-        if (live(handle) instanceof Listener<S> l) {
-            return l;
-        }
-        throw Contract.notAListener(handle);
+    @SuppressWarnings("unchecked")
+    private static <S> Class<Connection<S>> connectionType() {
+        return (Class<Connection<S>>) (Class<?>) Connection.class;
     }
 }

@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * default (IPv6 whenever available). A closed handle keeps its slot until Netty unregisters it, so
  * {@code maxHandles} counts those slots too.
  */
-final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endpoint> {
+final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endpoint, NettyIoUringBackend.Listener, NettyIoUringBackend.Connection> {
 
     private static final Logger LOG = LoggerFactory.getLogger(NettyIoUringBackend.class);
 
@@ -73,10 +73,9 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
     /** Endpoints registered with the ring and not yet unregistered (their fd is still open). */
     private int registered;
     private boolean wakeupRequested;
-    private boolean delivering;
 
     NettyIoUringBackend(BackendConfig config) throws IOException {
-        super(config.maxHandles());
+        super(config.maxHandles(), Listener.class, Connection.class);
         slotMemory = new SlotMemory(config.maxHandles(), config.readBufferSize());
         IoUringIoHandlerConfig ringConfig = ringConfig(config.maxHandles());
         try {
@@ -114,9 +113,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
     }
 
     @Override
-    public int listen(InetSocketAddress address, int backlog) throws IOException {
-        enter("listen");
-        boolean ipv6 = Contract.checkListen(address, endpoints);
+    protected int bind(InetSocketAddress address, boolean ipv6, int backlog) throws IOException {
         Socket socket;
         try {
             socket = StreamSockets.open(ipv6);
@@ -167,20 +164,16 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
     }
 
     @Override
-    public InetSocketAddress localAddress(int handle) throws IOException {
-        enter("localAddress");
-        Endpoint endpoint = live(handle);
+    protected InetSocketAddress localAddress(Endpoint endpoint) throws IOException {
         InetSocketAddress address = endpoint.socket.localAddress();
         if (address == null) { // Netty's getsockname returns no errno, only null
-            throw BackendException.of("getsockname failed for " + Handles.toString(handle), ErrorKind.OTHER, 0, null);
+            throw BackendException.of("getsockname failed for " + Handles.toString(endpoint.handle), ErrorKind.OTHER, 0, null);
         }
         return address;
     }
 
     @Override
-    public void accept(int listener) {
-        enter("accept");
-        Listener l = listener(listener, Listener.class);
+    protected void armAccept(Listener l) {
         if (l.armed) {
             return;
         }
@@ -196,9 +189,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
     }
 
     @Override
-    public void read(int connection) {
-        enter("read");
-        Connection c = connection(connection, Connection.class);
+    protected void armRead(Connection c) {
         if (c.readArmed || c.eof) {
             return;
         }
@@ -207,10 +198,10 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
     }
 
     @Override
-    public void write(int connection, ByteBuffer src) {
-        enter("write");
-        Connection c = connection(connection, Connection.class);
-        Contract.checkWrite(connection, src, c.writeBuffer != null);
+    protected void startWrite(Connection c, int connection, ByteBuffer src) {
+        if (c.writeBuffer != null) {
+            throw Contract.writeInFlight(connection);
+        }
         c.writeBuffer = src;
         submitSend(c);
     }
@@ -242,11 +233,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
     }
 
     @Override
-    public int poll(long timeoutNanos, Handler handler) throws IOException {
-        enter("poll");
-        if (delivering) {
-            throw Contract.nestedPoll();
-        }
+    protected int doPoll(long timeoutNanos, Handler handler) throws IOException {
         long waitNanos;
         if (completions.isEmpty() && !wakeupRequested) {
             // ManualIoEventLoop: 0 blocks forever, negative does not block.
@@ -256,12 +243,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
         }
         wakeupRequested = false;
         runLoop(waitNanos);
-        delivering = true;
-        try {
-            return deliver(handler);
-        } finally {
-            delivering = false;
-        }
+        return deliver(handler);
     }
 
     private void runLoop(long waitNanos) throws IOException {
@@ -610,7 +592,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
         }
     }
 
-    private final class Listener extends Endpoint {
+    final class Listener extends Endpoint {
         IoUringIoOps acceptOps;
         boolean armed;
         /** User data of the multishot ACCEPT in flight, or 0. */
@@ -631,7 +613,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
         }
     }
 
-    private final class Connection extends Endpoint {
+    final class Connection extends Endpoint {
         IoUringIoOps recvOps;
         IoUringIoOps sendOps;
         boolean readArmed;
