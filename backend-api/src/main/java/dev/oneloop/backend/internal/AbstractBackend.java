@@ -20,7 +20,7 @@ import java.nio.ByteBuffer;
  * @param <L> its listeners' state
  * @param <C> its connections' state
  */
-public abstract class AbstractBackend<E, L extends E, C extends E> implements Backend {
+public abstract class AbstractBackend<E extends HandleState, L extends E, C extends E> implements Backend {
 
     /** The thread that opened the backend: every method but {@code wakeup} and {@code name} runs on it. */
     protected final Thread loopThread = Thread.currentThread();
@@ -95,6 +95,7 @@ public abstract class AbstractBackend<E, L extends E, C extends E> implements Ba
         E endpoint = endpoints.get(handle);
         if (endpoint != null) {
             endpoints.retire(handle);
+            endpoint.closed = true;
             closeEndpoint(handle, endpoint);
         }
     }
@@ -108,6 +109,7 @@ public abstract class AbstractBackend<E, L extends E, C extends E> implements Ba
         endpoints.forEachLive(handle -> {
             E endpoint = endpoints.get(handle);
             endpoints.retire(handle);
+            endpoint.closed = true;
             closeEndpoint(handle, endpoint);
         });
         shutDown();
@@ -133,7 +135,8 @@ public abstract class AbstractBackend<E, L extends E, C extends E> implements Ba
     protected abstract int doPoll(long timeoutNanos, Handler handler) throws IOException;
 
     /**
-     * Closes {@code endpoint}, whose {@code handle} was just retired (it is stale already): cancel
+     * Closes {@code endpoint}, whose {@code handle} was just retired (it is stale already, and
+     * {@code endpoint.closed} set): cancel
      * or stop what it has armed, close its socket, and {@linkplain HandleTable#release release} its
      * slot once the kernel no longer references it. No callback for it may follow.
      */

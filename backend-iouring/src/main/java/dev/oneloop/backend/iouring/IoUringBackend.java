@@ -8,8 +8,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.BackendException;
 import dev.oneloop.backend.Handles;
-import dev.oneloop.backend.internal.AbstractBackend;
+import dev.oneloop.backend.internal.CompletionBackend;
 import dev.oneloop.backend.internal.Contract;
+import dev.oneloop.backend.internal.FdQueue;
+import dev.oneloop.backend.internal.HandleState;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -60,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * slots too: an accept or a listen that finds no free slot reports
  * {@link BackendException#outOfHandles} (the accepted fd is closed at once).
  */
-final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUringBackend.Listener, IoUringBackend.Connection> {
+final class IoUringBackend extends CompletionBackend<IoUringBackend.Endpoint, IoUringBackend.Listener, IoUringBackend.Connection> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IoUringBackend.class);
 
@@ -95,7 +97,6 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
     private final MemorySegment sockaddrLength;
     private final MemorySegment intOne;
     private final Object wakeLock = new Object();
-    private final DirectAddresses writeAddresses = new DirectAddresses();
 
     /** Guarded by wakeLock for other threads; -1 once closed. */
     private int wakeFd;
@@ -286,7 +287,7 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
             return;
         }
         l.armed = true;
-        if (l.parkedCount > 0) {
+        if (l.parked.size() > 0) {
             addReady(l); // connections the kernel accepted while disarmed go first, from the next poll
         }
         if (!l.acceptActive) {
@@ -310,27 +311,17 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
     }
 
     @Override
-    protected void startWrite(Connection c, int connection, ByteBuffer src) {
-        if (c.writeBuffer != null) {
-            throw Contract.writeInFlight(connection);
-        }
-        c.writeBuffer = src;
-        submitSend(c);
-    }
-
-    @Override
     protected void closeEndpoint(int handle, Endpoint endpoint) {
-        endpoint.closed = true;
         if (endpoint instanceof Listener l) {
             l.armed = false;
             if (l.acceptActive && !l.acceptCancelled) {
                 cancel(l, K_CANCEL_ACCEPT, K_ACCEPT);
                 l.acceptCancelled = true;
             }
-            for (int i = 0; i < l.parkedCount; i++) {
-                Libc.closeQuietly(errno, l.parked[i]);
+            for (int i = 0; i < l.parked.size(); i++) {
+                Libc.closeQuietly(errno, l.parked.get(i));
             }
-            l.parkedCount = 0;
+            l.parked.clear();
         } else {
             Connection c = (Connection) endpoint;
             while (c.heldHead >= 0) {
@@ -345,7 +336,7 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
             if (c.sendActive) {
                 // The caller may reuse its buffer once close returns. A SEND still in our SQ becomes a NOP.
                 // One the kernel holds waits for socket space; with DEFER_TASKRUN its retry runs only inside
-                // our next GETEVENTS enter, which first submits this cancel. c.writeBuffer stays referenced
+                // our next GETEVENTS enter, which first submits this cancel. write(c) keeps the buffer referenced
                 // until its completion.
                 if (ring.isUnsubmitted(c.sendSqe)) {
                     ring.turnIntoNop(c.sendSqe);
@@ -480,11 +471,11 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
                 c.sendActive = false;
                 c.inflight--;
                 if (c.closed) {
-                    c.writeBuffer = null; // the kernel is done with it
+                    write(c).end(); // the kernel is done with it
                     maybeRelease(c);
                     return 0;
                 }
-                return sent(c, res, handler);
+                return sendCompleted(c, res, handler);
             }
             default -> { // the result of an ASYNC_CANCEL
                 e.inflight--;
@@ -513,8 +504,8 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
     private int accepted(Listener l, int res, Handler handler) {
         int callbacks = 0;
         if (res >= 0) {
-            if (!l.armed || l.parkedCount > 0) {
-                l.park(res); // after a disarm, or behind connections parked earlier (order kept)
+            if (!l.armed || l.parked.size() > 0) {
+                l.parked.add(res); // after a disarm, or behind connections parked earlier (order kept)
                 if (l.armed) {
                     addReady(l);
                 }
@@ -764,9 +755,8 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
 
     private int deliverParked(Listener l, Handler handler) {
         int callbacks = 0;
-        while (l.armed && l.parkedCount > 0 && !l.closed && !closed) {
-            int fd = l.parked[0];
-            System.arraycopy(l.parked, 1, l.parked, 0, --l.parkedCount);
+        while (l.armed && l.parked.size() > 0 && !l.closed && !closed) {
+            int fd = l.parked.take();
             callbacks += acceptConnection(l, fd, handler);
         }
         return callbacks;
@@ -774,41 +764,12 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
 
     // ---- send
 
-    private void submitSend(Connection c) {
-        ByteBuffer src = c.writeBuffer;
-        long address = addressOf(c, src) + src.position();
-        c.sendSqe = ring.prep(Uring.OP_SEND, 0, 0, c.fd, address, src.remaining(), Uring.MSG_NOSIGNAL,
+    @Override
+    protected void submitSend(Connection c) {
+        c.sendSqe = ring.prep(Uring.OP_SEND, 0, 0, c.fd, write(c).address(), write(c).remaining(), Uring.MSG_NOSIGNAL,
                 userData(K_SEND, c.handle), 0);
         c.sendActive = true;
         c.inflight++;
-    }
-
-    /** A connection usually writes from the same few buffers: remember the last one's address. */
-    private long addressOf(Connection c, ByteBuffer src) {
-        if (c.lastWriteBuffer != src) {
-            c.lastWriteAddress = writeAddresses.of(src);
-            c.lastWriteBuffer = src;
-        }
-        return c.lastWriteAddress;
-    }
-
-    private int sent(Connection c, int res, Handler handler) {
-        ByteBuffer src = c.writeBuffer;
-        if (res >= 0 || res == -Uring.EAGAIN || res == -Uring.EINTR || res == -Uring.ENOBUFS) {
-            if (res > 0) {
-                src.position(src.position() + res);
-            }
-            if (src.hasRemaining()) {
-                submitSend(c); // a short send: continue from where the kernel stopped
-                return 0;
-            }
-            c.writeBuffer = null;
-            handler.onWritten(c.handle);
-        } else {
-            c.writeBuffer = null;
-            handler.onError(c.handle, Libc.error("send", -res));
-        }
-        return 1;
     }
 
     // ---- cancel, release
@@ -896,7 +857,7 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
                 Libc.closeQuietly(errno, e.fd);
             }
         }
-        writeAddresses.clear();
+        forgetWriteAddresses();
         if (drained) {
             ring.unmapBuffers();
             arena.close();
@@ -944,12 +905,10 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
 
     // ---- per-handle state
 
-    abstract static class Endpoint {
+    abstract static class Endpoint extends HandleState {
         final int fd;
-        int handle = Handles.NONE;
         /** Operations (including cancels) whose last completion has not arrived. */
         int inflight;
-        boolean closed;
         boolean released;
         boolean ready;
         Endpoint nextReady;
@@ -964,18 +923,10 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
         boolean acceptActive;
         boolean acceptCancelled;
         /** Connections the kernel accepted while acceptance was disarmed, in order. */
-        int[] parked = new int[4];
-        int parkedCount;
+        final FdQueue parked = new FdQueue();
 
         Listener(int fd) {
             super(fd);
-        }
-
-        void park(int fd) {
-            if (parkedCount == parked.length) {
-                parked = Arrays.copyOf(parked, parkedCount * 2);
-            }
-            parked[parkedCount++] = fd;
         }
     }
 
@@ -998,10 +949,6 @@ final class IoUringBackend extends AbstractBackend<IoUringBackend.Endpoint, IoUr
         Connection nextStarved;
         boolean sendActive;
         int sendSqe;
-        /** The caller's buffer, referenced from write() until its SEND completes, even after a close. */
-        ByteBuffer writeBuffer;
-        ByteBuffer lastWriteBuffer;
-        long lastWriteAddress;
 
         Connection(int fd) {
             super(fd);

@@ -2,7 +2,7 @@ package dev.oneloop.backend.iouring;
 
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
-import dev.oneloop.backend.BackendProvider;
+import dev.oneloop.backend.internal.AbstractBackendProvider;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,25 +16,28 @@ import java.lang.foreign.MemorySegment;
  * <p>{@value #FORCE_UNAVAILABLE_PROPERTY}{@code =true} makes it unavailable, so that the fallback of
  * {@code -Dbackend=auto} can be tried on a machine where io_uring works.
  */
-public final class IoUringBackendProvider implements BackendProvider {
+public final class IoUringBackendProvider extends AbstractBackendProvider {
 
     public static final String NAME = "iouring";
     public static final String FORCE_UNAVAILABLE_PROPERTY = "oneloop.iouring.forceUnavailable";
 
-    private final Throwable unavailabilityCause;
-
     public IoUringBackendProvider() {
-        unavailabilityCause = Boolean.getBoolean(FORCE_UNAVAILABLE_PROPERTY)
+        super(NAME);
+    }
+
+    @Override
+    protected Throwable probe() {
+        return Boolean.getBoolean(FORCE_UNAVAILABLE_PROPERTY)
                 ? new UnsupportedOperationException("io_uring disabled with -D" + FORCE_UNAVAILABLE_PROPERTY + "=true")
                 : Probe.CAUSE;
     }
 
-    /** The probe, run once, when first needed. */
+    /** The kernel's answer, asked once per JVM, when first needed. */
     private static final class Probe {
-        static final Throwable CAUSE = probe();
+        static final Throwable CAUSE = probeKernel();
     }
 
-    private static Throwable probe() {
+    private static Throwable probeKernel() {
         String arch = Uring.unsupportedArchitecture();
         if (arch != null) {
             return new UnsupportedOperationException(arch);
@@ -62,25 +65,7 @@ public final class IoUringBackendProvider implements BackendProvider {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public boolean isAvailable() {
-        return unavailabilityCause == null;
-    }
-
-    @Override
-    public Throwable unavailabilityCause() {
-        return unavailabilityCause;
-    }
-
-    @Override
-    public Backend open(BackendConfig config) throws IOException {
-        if (unavailabilityCause != null) {
-            throw new IOException("io_uring is not available", unavailabilityCause);
-        }
+    protected Backend openAvailable(BackendConfig config) throws IOException {
         return new IoUringBackend(config);
     }
 }

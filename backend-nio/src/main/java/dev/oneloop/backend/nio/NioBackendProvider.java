@@ -2,33 +2,24 @@ package dev.oneloop.backend.nio;
 
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
-import dev.oneloop.backend.BackendProvider;
+import dev.oneloop.backend.internal.AbstractBackendProvider;
 import dev.oneloop.backend.readiness.ReadinessBackend;
 import java.io.IOException;
 
 /** Provides {@code -Dbackend=nio}: the JDK's own Selector, available wherever the JDK runs. */
-public final class NioBackendProvider implements BackendProvider {
+public final class NioBackendProvider extends AbstractBackendProvider {
 
     public NioBackendProvider() {
+        super(NioBackend.NAME);
     }
 
     @Override
-    public String name() {
-        return NioBackend.NAME;
-    }
-
-    @Override
-    public boolean isAvailable() {
-        return true;
-    }
-
-    @Override
-    public Throwable unavailabilityCause() {
+    protected Throwable probe() {
         return null;
     }
 
     @Override
-    public Backend open(BackendConfig config) throws IOException {
+    protected Backend openAvailable(BackendConfig config) throws IOException {
         return new ReadinessBackend<>(new NioBackend(), config);
     }
 }

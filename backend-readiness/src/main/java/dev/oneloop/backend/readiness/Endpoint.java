@@ -1,6 +1,6 @@
 package dev.oneloop.backend.readiness;
 
-import dev.oneloop.backend.Handles;
+import dev.oneloop.backend.internal.HandleState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
  *   <tr><td rowspan="3">{@code write}</td><td>{@code IDLE}</td><td>no buffer of the caller's is held</td><td>{@code write()}</td></tr>
  *   <tr><td>{@code SENDING}</td><td>bytes are left; waits for {@code WRITABLE}</td><td>the last byte sent ({@code onWritten}), a failure</td></tr>
  *   <tr><td>{@code DONE}</td><td>ended inside {@code write()}; its result waits in the completion queue</td><td>its delivery by {@code poll}</td></tr>
- *   <tr><td>{@code open}</td><td>{@code true / false}</td><td>whether the handle is live; a closed endpoint still in a queue is skipped when it comes out</td><td>{@code close}</td></tr>
+ *   <tr><td>{@code closed}</td><td>{@code false / true}</td><td>whether the handle was closed; a closed endpoint still in a queue is skipped when it comes out</td><td>{@code close}</td></tr>
  * </table>
  *
  * A listener has the same {@code read} field for continuous acceptance ({@code DISARMED},
@@ -25,7 +25,7 @@ import java.nio.ByteBuffer;
  * last told of the socket ({@link Mechanism#READABLE}, {@link Mechanism#WRITABLE},
  * {@link Mechanism#PEER_SHUTDOWN}), cleared when a syscall says otherwise ({@code EAGAIN}, a short read).
  */
-public abstract sealed class Endpoint<S> permits Endpoint.Listener, Endpoint.Connection {
+public abstract sealed class Endpoint<S> extends HandleState permits Endpoint.Listener, Endpoint.Connection {
 
     /** A receive (or, on a listener, acceptance): armed by the application, ended by a result. */
     enum Read { DISARMED, ARMED, ENDED }
@@ -35,8 +35,6 @@ public abstract sealed class Endpoint<S> permits Endpoint.Listener, Endpoint.Con
 
     final ReadinessBackend<S> core;
     final S socket;
-    int handle = Handles.NONE;
-    boolean open = true;
     Read read = Read.DISARMED;
     /** Readiness bits the mechanism reported and no syscall has contradicted since. */
     int readiness;
@@ -59,7 +57,7 @@ public abstract sealed class Endpoint<S> permits Endpoint.Listener, Endpoint.Con
      * progress; never calls the application.
      */
     public final void ready(int events) {
-        if (open) {
+        if (!closed) {
             readiness |= events;
             if (canProgress()) {
                 core.queueWork(this);

@@ -243,7 +243,7 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>, List
     // ------------------------------------------------------------------ inside poll
 
     private void serve(Endpoint<S> endpoint) {
-        if (closed || !endpoint.open) {
+        if (closed || endpoint.closed) {
             return;
         }
         servicing = endpoint;
@@ -257,7 +257,7 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>, List
 
     private void serve(Listener<S> l) {
         for (int accepted = 0; accepted < ACCEPTS_PER_TURN; accepted++) {
-            if (closed || !l.open || !l.canProgress()) {
+            if (closed || l.closed || !l.canProgress()) {
                 return;
             }
             S socket;
@@ -274,7 +274,7 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>, List
             }
             acceptOne(l, socket);
         }
-        if (!closed && l.open && l.canProgress()) {
+        if (!closed && !l.closed && l.canProgress()) {
             queueWork(l);
         }
     }
@@ -313,12 +313,12 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>, List
             continueWrite(c);
         }
         for (int reads = 0; reads < READS_PER_TURN; reads++) {
-            if (closed || !c.open || c.read != Read.ARMED || !c.isReadable()) {
+            if (closed || c.closed || c.read != Read.ARMED || !c.isReadable()) {
                 return;
             }
             receive(c);
         }
-        if (!closed && c.open && c.canProgress()) {
+        if (!closed && !c.closed && c.canProgress()) {
             queueWork(c); // fairness: the rest next turn, which will not block
         }
     }
@@ -371,7 +371,7 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>, List
 
     /** Delivers the result of a write that ended inside {@code write()}. */
     private void complete(Connection<S> c) {
-        if (closed || !c.open) {
+        if (closed || c.closed) {
             return;
         }
         IOException error = c.writeError;
@@ -401,7 +401,7 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>, List
     }
 
     private void applyInterest(Endpoint<S> endpoint) {
-        if (closed || !endpoint.open) {
+        if (closed || endpoint.closed) {
             return;
         }
         int wanted = endpoint.wantedInterest();
@@ -444,7 +444,7 @@ public final class ReadinessBackend<S> extends AbstractBackend<Endpoint<S>, List
 
     /** Closes the socket and forgets the endpoint; no callback for it follows. */
     private void release(Endpoint<S> endpoint) {
-        endpoint.open = false;
+        endpoint.closed = true;
         endpoint.read = Read.DISARMED;
         if (endpoint instanceof Connection<S> c) {
             c.write = Write.IDLE;

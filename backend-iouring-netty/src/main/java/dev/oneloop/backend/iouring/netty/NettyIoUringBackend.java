@@ -5,8 +5,10 @@ import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.backend.BackendException;
 import dev.oneloop.backend.ErrorKind;
 import dev.oneloop.backend.Handles;
-import dev.oneloop.backend.internal.AbstractBackend;
+import dev.oneloop.backend.internal.CompletionBackend;
 import dev.oneloop.backend.internal.Contract;
+import dev.oneloop.backend.internal.FdQueue;
+import dev.oneloop.backend.internal.HandleState;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
@@ -58,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * default (IPv6 whenever available). A closed handle keeps its slot until Netty unregisters it, so
  * {@code maxHandles} counts those slots too.
  */
-final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endpoint, NettyIoUringBackend.Listener, NettyIoUringBackend.Connection> {
+final class NettyIoUringBackend extends CompletionBackend<NettyIoUringBackend.Endpoint, NettyIoUringBackend.Listener, NettyIoUringBackend.Connection> {
 
     private static final Logger LOG = LoggerFactory.getLogger(NettyIoUringBackend.class);
 
@@ -69,7 +71,6 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
     private final ManualIoEventLoop loop;
     private final SlotMemory slotMemory;
     private final Completions completions = new Completions(256);
-    private final DirectAddresses writeAddresses = new DirectAddresses();
     /** Endpoints registered with the ring and not yet unregistered (their fd is still open). */
     private int registered;
     private boolean wakeupRequested;
@@ -179,10 +180,10 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
         }
         l.armed = true;
         // Connections the kernel accepted after the last disarm are handed out first, as a backlog would be.
-        for (int i = 0; i < l.parkedCount; i++) {
-            completions.add(l, Uapi.IORING_OP_ACCEPT, l.parked[i], Uapi.IORING_CQE_F_MORE);
+        for (int i = 0; i < l.parked.size(); i++) {
+            completions.add(l, Uapi.IORING_OP_ACCEPT, l.parked.get(i), Uapi.IORING_CQE_F_MORE);
         }
-        l.parkedCount = 0;
+        l.parked.clear();
         if (l.acceptId == 0) {
             submitAccept(l);
         }
@@ -198,24 +199,14 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
     }
 
     @Override
-    protected void startWrite(Connection c, int connection, ByteBuffer src) {
-        if (c.writeBuffer != null) {
-            throw Contract.writeInFlight(connection);
-        }
-        c.writeBuffer = src;
-        submitSend(c);
-    }
-
-    @Override
     protected void closeEndpoint(int handle, Endpoint endpoint) {
-        endpoint.closed = true;
         if (endpoint instanceof Listener l) {
             l.armed = false;
             cancel(l, l.acceptId);
-            for (int i = 0; i < l.parkedCount; i++) {
-                closeFd(l.parked[i]);
+            for (int i = 0; i < l.parked.size(); i++) {
+                closeFd(l.parked.get(i));
             }
-            l.parkedCount = 0;
+            l.parked.clear();
         } else {
             Connection c = (Connection) endpoint;
             cancel(c, c.recvId);
@@ -223,7 +214,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
                 // The caller may reuse its buffer once close returns. A SENDMSG still waiting in the SQ
                 // reads the iovec when it is submitted: emptied, it sends nothing. One already in the
                 // kernel waits for socket space and is cancelled by the next io_uring_enter before its
-                // task work can run again (DEFER_TASKRUN). c.writeBuffer stays referenced until it completes.
+                // task work can run again (DEFER_TASKRUN). write(c) keeps the buffer referenced until it completes.
                 slotMemory.setIovec(Handles.slot(c.handle), 0, 0);
                 cancel(c, c.sendId);
             }
@@ -290,7 +281,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
             }
         }
         completions.clear();
-        writeAddresses.clear();
+        forgetWriteAddresses();
     }
 
     // ---- submissions ----
@@ -322,24 +313,15 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
      * immutable {@link IoUringIoOps} serves every write of the connection, where SEND (address and
      * length in the SQE) would need a new one per write.
      */
-    private void submitSend(Connection c) {
+    @Override
+    protected void submitSend(Connection c) {
         int slot = Handles.slot(c.handle);
         if (c.sendOps == null) {
             c.sendOps = new IoUringIoOps(Uapi.IORING_OP_SENDMSG, (byte) 0, (short) 0, c.fd, 0L,
                     slotMemory.msghdrAddress(slot), 1, Uapi.MSG_NOSIGNAL, c.tag, (short) 0, (short) 0, 0, 0L);
         }
-        ByteBuffer src = c.writeBuffer;
-        slotMemory.setIovec(slot, addressOf(c, src) + src.position(), src.remaining());
+        slotMemory.setIovec(slot, write(c).address(), write(c).remaining());
         c.sendId = c.registration.submit(c.sendOps);
-    }
-
-    /** A connection usually writes from the same few buffers: remember the last one's address. */
-    private long addressOf(Connection c, ByteBuffer src) {
-        if (c.lastWriteBuffer != src) {
-            c.lastWriteAddress = writeAddresses.of(src);
-            c.lastWriteBuffer = src;
-        }
-        return c.lastWriteAddress;
     }
 
     private static void cancel(Endpoint endpoint, long userData) {
@@ -380,7 +362,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
                 Connection c = (Connection) endpoint;
                 c.sendId = 0;
                 if (c.closed) {
-                    c.writeBuffer = null; // the kernel is done with it
+                    write(c).end(); // the kernel is done with it
                     return;
                 }
             }
@@ -406,7 +388,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
                 callbacks += deliverAccept((Listener) endpoint, res, flags, handler);
             } else if (!endpoint.closed) {
                 Connection c = (Connection) endpoint;
-                callbacks += op == Uapi.IORING_OP_RECV ? deliverRecv(c, res, handler) : deliverSend(c, res, handler);
+                callbacks += op == Uapi.IORING_OP_RECV ? deliverRecv(c, res, handler) : sendCompleted(c, res, handler);
             }
         }
         if (!closed) { // a callback may have closed the whole backend
@@ -425,7 +407,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
         }
         if (res >= 0) {
             if (!l.armed) {
-                l.park(res);
+                l.parked.add(res);
             } else {
                 callbacks += acceptConnection(l, res, handler);
             }
@@ -494,25 +476,6 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
         return 1;
     }
 
-    private int deliverSend(Connection c, int res, Handler handler) {
-        ByteBuffer src = c.writeBuffer;
-        if (res >= 0 || res == -Uapi.EAGAIN || res == -Uapi.EINTR || res == -Uapi.ENOBUFS) {
-            if (res > 0) {
-                src.position(src.position() + res);
-            }
-            if (src.hasRemaining()) {
-                submitSend(c); // a short send: continue from where the kernel stopped
-                return 0;
-            }
-            c.writeBuffer = null;
-            handler.onWritten(c.handle);
-        } else {
-            c.writeBuffer = null;
-            handler.onError(c.handle, BackendException.ofErrno("send", res));
-        }
-        return 1;
-    }
-
     // ---- registration ----
 
     private void register(Endpoint endpoint) throws IOException {
@@ -552,14 +515,12 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
     // ---- per-handle state ----
 
     /** A socket registered with the ring; Netty routes its completions here by registration id. */
-    abstract class Endpoint implements IoUringIoHandle {
+    abstract class Endpoint extends HandleState implements IoUringIoHandle {
         final Socket socket;
         final int fd;
-        int handle = Handles.NONE;
         /** Sent as each submission's user data and checked on each completion: the handle's generation. */
         long tag;
         IoRegistration registration;
-        boolean closed;
 
         Endpoint(Socket socket) {
             this.socket = socket;
@@ -587,6 +548,7 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
         public final void close() {
             if (!closed) {
                 endpoints.retire(handle);
+                closed = true;
                 closeEndpoint(handle, this);
             }
         }
@@ -598,18 +560,10 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
         /** User data of the multishot ACCEPT in flight, or 0. */
         long acceptId;
         /** Connections accepted by the kernel while acceptance was being disarmed. */
-        int[] parked = new int[4];
-        int parkedCount;
+        final FdQueue parked = new FdQueue();
 
         Listener(Socket socket) {
             super(socket);
-        }
-
-        void park(int fd) {
-            if (parkedCount == parked.length) {
-                parked = Arrays.copyOf(parked, parkedCount * 2);
-            }
-            parked[parkedCount++] = fd;
         }
     }
 
@@ -621,10 +575,6 @@ final class NettyIoUringBackend extends AbstractBackend<NettyIoUringBackend.Endp
         /** User data of the RECV / SENDMSG in flight, or 0; kept to cancel them. */
         long recvId;
         long sendId;
-        /** The caller's buffer, referenced from write() until its SENDMSG completes, even after a close. */
-        ByteBuffer writeBuffer;
-        ByteBuffer lastWriteBuffer;
-        long lastWriteAddress;
 
         Connection(Socket socket) {
             super(socket);

@@ -2,7 +2,7 @@ package dev.oneloop.backend.iouring.netty;
 
 import dev.oneloop.backend.Backend;
 import dev.oneloop.backend.BackendConfig;
-import dev.oneloop.backend.BackendProvider;
+import dev.oneloop.backend.internal.AbstractBackendProvider;
 import io.netty.channel.uring.IoUring;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,20 +16,19 @@ import java.nio.file.Path;
  * <p>{@value #FORCE_UNAVAILABLE_PROPERTY}{@code =true} makes the probe fail, so that the fallback
  * of {@code -Dbackend=auto} can be tried on a machine where io_uring works.
  */
-public final class NettyIoUringBackendProvider implements BackendProvider {
+public final class NettyIoUringBackendProvider extends AbstractBackendProvider {
 
     public static final String NAME = "iouring-netty";
     public static final String FORCE_UNAVAILABLE_PROPERTY = "oneloop.iouring-netty.forceUnavailable";
 
     private static final Path IO_URING_DISABLED = Path.of("/proc/sys/kernel/io_uring_disabled");
 
-    private final Throwable unavailabilityCause;
-
     public NettyIoUringBackendProvider() {
-        unavailabilityCause = probe();
+        super(NAME);
     }
 
-    private static Throwable probe() {
+    @Override
+    protected Throwable probe() {
         if (Boolean.getBoolean(FORCE_UNAVAILABLE_PROPERTY)) {
             return new UnsupportedOperationException("io_uring disabled with -D" + FORCE_UNAVAILABLE_PROPERTY + "=true");
         }
@@ -42,25 +41,7 @@ public final class NettyIoUringBackendProvider implements BackendProvider {
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public boolean isAvailable() {
-        return unavailabilityCause == null;
-    }
-
-    @Override
-    public Throwable unavailabilityCause() {
-        return unavailabilityCause;
-    }
-
-    @Override
-    public Backend open(BackendConfig config) throws IOException {
-        if (unavailabilityCause != null) {
-            throw new IOException("io_uring is not available", unavailabilityCause);
-        }
+    protected Backend openAvailable(BackendConfig config) throws IOException {
         return new NettyIoUringBackend(config);
     }
 

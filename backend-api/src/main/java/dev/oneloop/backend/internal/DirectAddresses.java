@@ -1,4 +1,4 @@
-package dev.oneloop.backend.iouring;
+package dev.oneloop.backend.internal;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.WeakReference;
@@ -11,9 +11,10 @@ import java.util.Arrays;
  * The table is direct-mapped by identity hash and large enough for the buffers a server keeps in
  * rotation (a pool of outbound chunks over many connections: 256 entries missed often enough to
  * allocate 0.16 B per pipelined message at 50 connections). Entries hold their buffer weakly, so a
- * buffer the application dropped is still collected; a miss allocates, a hit does not.
+ * buffer the application dropped is still collected; a miss allocates, a hit does not. Used by
+ * the completion backends, whose kernel reads a written buffer by address.
  */
-final class DirectAddresses {
+public final class DirectAddresses {
 
     private static final int SIZE = 4096;
 
@@ -22,7 +23,7 @@ final class DirectAddresses {
     private final long[] addresses = new long[SIZE];
 
     /** The address of {@code buffer}'s element 0 (not of its position). */
-    long of(ByteBuffer buffer) {
+    public long of(ByteBuffer buffer) {
         int i = System.identityHashCode(buffer) & (SIZE - 1);
         WeakReference<ByteBuffer> entry = buffers[i];
         if (entry == null || entry.get() != buffer) {
@@ -33,7 +34,7 @@ final class DirectAddresses {
         return addresses[i];
     }
 
-    void clear() {
+    public void clear() {
         Arrays.fill(buffers, null);
     }
 }
