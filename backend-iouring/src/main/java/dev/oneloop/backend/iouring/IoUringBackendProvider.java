@@ -21,13 +21,16 @@ public final class IoUringBackendProvider extends AbstractBackendProvider {
     public static final String NAME = "iouring";
     public static final String FORCE_UNAVAILABLE_PROPERTY = "oneloop.iouring.forceUnavailable";
 
+    /** Read when the provider is made, as ServiceLoader makes it; the probe itself waits until asked. */
+    private final boolean forcedUnavailable = Boolean.getBoolean(FORCE_UNAVAILABLE_PROPERTY);
+
     public IoUringBackendProvider() {
         super(NAME);
     }
 
     @Override
     protected Throwable probe() {
-        return Boolean.getBoolean(FORCE_UNAVAILABLE_PROPERTY)
+        return forcedUnavailable
                 ? new UnsupportedOperationException("io_uring disabled with -D" + FORCE_UNAVAILABLE_PROPERTY + "=true")
                 : Probe.CAUSE;
     }

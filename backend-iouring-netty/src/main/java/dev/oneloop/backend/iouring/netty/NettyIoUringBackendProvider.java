@@ -23,13 +23,16 @@ public final class NettyIoUringBackendProvider extends AbstractBackendProvider {
 
     private static final Path IO_URING_DISABLED = Path.of("/proc/sys/kernel/io_uring_disabled");
 
+    /** Read when the provider is made, as ServiceLoader makes it; the probe itself waits until asked. */
+    private final boolean forcedUnavailable = Boolean.getBoolean(FORCE_UNAVAILABLE_PROPERTY);
+
     public NettyIoUringBackendProvider() {
         super(NAME);
     }
 
     @Override
     protected Throwable probe() {
-        if (Boolean.getBoolean(FORCE_UNAVAILABLE_PROPERTY)) {
+        if (forcedUnavailable) {
             return new UnsupportedOperationException("io_uring disabled with -D" + FORCE_UNAVAILABLE_PROPERTY + "=true");
         }
         try {
