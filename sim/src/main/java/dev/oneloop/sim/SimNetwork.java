@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
@@ -29,27 +28,6 @@ public final class SimNetwork {
     @FunctionalInterface
     public interface Action {
         void fire(long now);
-    }
-
-    private static final class Scheduled implements Comparable<Scheduled> {
-        final long time;
-        final long sequence;
-        final Action action;
-
-        Scheduled(long time, long sequence, Action action) {
-            this.time = time;
-            this.sequence = sequence;
-            this.action = action;
-        }
-
-        @Override
-        public int compareTo(Scheduled other) {
-            long d = time - other.time;
-            if (d != 0) {
-                return d < 0 ? -1 : 1;
-            }
-            return Long.compare(sequence, other.sequence);
-        }
     }
 
     /** A listening socket: its port, its queue of connections not accepted yet. */
@@ -74,8 +52,7 @@ public final class SimNetwork {
     private final Faults faults;
     private boolean healed;
     private long virtualNow;
-    private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
-    private long sequence;
+    private final EventQueue queue = new EventQueue();
     private final Map<Integer, Listener> ports = new HashMap<>();
     private int nextPort = FIRST_EPHEMERAL_PORT;
     private int nextConnectionId;
@@ -122,15 +99,13 @@ public final class SimNetwork {
     // ---------------------------------------------------------------- scheduling (virtual time)
 
     public synchronized void schedule(long time, Action action) {
-        queue.add(new Scheduled(time, sequence++, action));
+        queue.add(time, action);
     }
 
     /** Fires every action due at or before {@code now}, in time order. */
     synchronized void runDue(long now) {
-        Scheduled next;
-        while ((next = queue.peek()) != null && next.time - now <= 0) {
-            queue.poll();
-            next.action.fire(now);
+        while (!queue.isEmpty() && queue.firstTime() - now <= 0) {
+            queue.pollFirst().fire(now);
         }
     }
 
@@ -139,7 +114,7 @@ public final class SimNetwork {
     }
 
     synchronized long nextScheduled() {
-        return queue.peek().time;
+        return queue.firstTime();
     }
 
     /** Virtual time only: moves the clock forward to {@code time}. */
@@ -151,8 +126,8 @@ public final class SimNetwork {
 
     /** Runs the world alone (no server polling) until nothing is scheduled or {@code limit} is reached. */
     public synchronized void drain(long limit) {
-        while (!queue.isEmpty() && queue.peek().time - limit <= 0) {
-            advanceTo(queue.peek().time);
+        while (!queue.isEmpty() && queue.firstTime() - limit <= 0) {
+            advanceTo(queue.firstTime());
             runDue(virtualNow);
         }
     }
