@@ -33,6 +33,9 @@ public final class SimConnection {
     int writeStart;
     int writeEnd;
     long writeChecksum;
+    /** The last buffer handed to write and a view of it kept for checksumming (reused while the buffer is). */
+    ByteBuffer checkedBuffer;
+    ByteBuffer checkView;
     long writeStartedAt;
 
     // ---- the client's end
