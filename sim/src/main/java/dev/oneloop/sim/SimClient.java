@@ -120,9 +120,15 @@ final class SimClient {
             int n = (int) Math.min(1 + random.nextInt(maxChunk), total - sent);
             byte[] scratch = context.scratch();
             n = Math.min(n, scratch.length);
-            StreamCheck.fill(dataSeed, sent, scratch, n);
+            byte[] source = StreamCheck.pattern();
+            int from = StreamCheck.patternIndex(dataSeed, sent);
+            if (from + n > source.length) { // wraps around the pattern: copy
+                StreamCheck.fill(dataSeed, sent, scratch, n);
+                source = scratch;
+                from = 0;
+            }
             try {
-                sent += net.send(conn, scratch, 0, n);
+                sent += net.send(conn, source, from, n);
             } catch (IOException e) {
                 done = true;
                 return;
