@@ -59,6 +59,7 @@ final class SimClient {
     boolean finished;
     long finishedAt;
     private boolean stepScheduled;
+    private final SimNetwork.Action stepAction = this::onStep;
 
     SimClient(int index, Kind kind, SplittableRandom random, Context context, long total, int maxChunk, long gapMax,
             long resetAfter, int generation) {
@@ -93,7 +94,7 @@ final class SimClient {
     private void schedule(long time) {
         if (!stepScheduled) {
             stepScheduled = true;
-            context.network().schedule(time, this::onStep);
+            context.network().schedule(time, stepAction);
         }
     }
 
