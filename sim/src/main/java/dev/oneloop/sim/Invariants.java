@@ -163,20 +163,25 @@ final class Invariants implements SimBackend.Observer {
                 }
             }
         }
-        tickReached.clear();
+        if (!tickReached.isEmpty()) {
+            tickReached.clear();
+        }
         if (closedSincePoll) {
             judgeCloses(now);
         }
         // Ordered like open (by id: connections are accepted in the order they connected), so the
         // first failure is the one a scan of every open connection would report.
-        sortById(changed);
-        for (Model m : changed) {
-            m.changed = false;
-            if (m.closed == Closed.OPEN && m.queued() > 0 && m.c.writing == null && !m.c.errorDelivered) {
-                fail(m.c + " has " + m.queued() + " bytes queued and no write in flight: its output stalled");
+        if (!changed.isEmpty()) {
+            sortById(changed);
+            for (int i = 0, n = changed.size(); i < n; i++) {
+                Model m = changed.get(i);
+                m.changed = false;
+                if (m.closed == Closed.OPEN && m.queued() > 0 && m.c.writing == null && !m.c.errorDelivered) {
+                    fail(m.c + " has " + m.queued() + " bytes queued and no write in flight: its output stalled");
+                }
             }
+            changed.clear();
         }
-        changed.clear();
         if (!acceptArmed && !stopping && acceptFailed && lastReturn - (acceptErrorAt + backoff) >= 0) {
             fail("accepting was not re-armed although the back-off (" + config.acceptBackoff() + ") after the accept error at "
                     + acceptErrorAt + " has passed (now " + lastReturn + ")");

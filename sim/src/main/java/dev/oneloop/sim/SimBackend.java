@@ -76,6 +76,8 @@ public final class SimBackend implements Backend {
     private long opened;
     private final List<Retired> retired = new ArrayList<>();
     private final List<Object> ready = new ArrayList<>();
+    /** What one poll delivers, copied out of {@link #ready} (which gathering refills). */
+    private SimSocket[] batch = new SimSocket[16];
     private final ByteBuffer[] readBuffers;
     private final byte[] scribbles;
     private final ByteBuffer[] readViews;
@@ -563,11 +565,18 @@ public final class SimBackend implements Backend {
                 ready.set(j, t);
             }
         }
-        Object[] batch = ready.toArray();
+        int n = ready.size();
+        if (batch.length < n) {
+            batch = new SimSocket[Math.max(n, 2 * batch.length)];
+        }
+        for (int i = 0; i < n; i++) {
+            batch[i] = (SimSocket) ready.get(i);
+        }
         ready.clear();
         int delivered = 0;
-        for (Object o : batch) {
-            SimSocket s = (SimSocket) o;
+        for (int i = 0; i < n; i++) {
+            SimSocket s = batch[i];
+            batch[i] = null;
             delivered += s instanceof SimNetwork.Listener l ? deliverAccepts(l, handler) : deliver((SimConnection) s, handler);
             net.touch(s); // it may have more (or, closed, is dropped at the next gather)
         }
@@ -695,10 +704,12 @@ public final class SimBackend implements Backend {
     // ---------------------------------------------------------------- slots and buffers
 
     private void releaseRetired() {
-        for (SimNetwork.Listener l : pendingUnbind) {
-            net.unbind(l);
+        if (!pendingUnbind.isEmpty()) {
+            for (SimNetwork.Listener l : pendingUnbind) {
+                net.unbind(l);
+            }
+            pendingUnbind.clear();
         }
-        pendingUnbind.clear();
         for (int i = 0; i < retired.size(); i++) {
             Retired r = retired.get(i);
             if (r.held != null) {
