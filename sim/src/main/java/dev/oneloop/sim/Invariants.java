@@ -35,6 +35,9 @@ final class Invariants implements SimBackend.Observer {
         final LongList writeEnds = new LongList();
         final LongList writeTimes = new LongList();
 
+        /** In {@link #changed}: its queue, its write in flight or its error changed since the last poll. */
+        boolean changed;
+
         Model(SimConnection c) {
             this.c = c;
         }
@@ -54,6 +57,13 @@ final class Invariants implements SimBackend.Observer {
     private final long idleTimeout;
     private final List<Model> byId = new ArrayList<>();
     private final List<Model> open = new ArrayList<>();
+    /**
+     * Open connections whose model may have changed since the last poll started (a callback, a write,
+     * a tick): only those can newly have bytes queued without a write in flight.
+     */
+    private final List<Model> changed = new ArrayList<>();
+    /** A connection was closed since the last poll started: the closes by timers are to be judged. */
+    private boolean closedSincePoll;
     /** Connections a tick reached in the window that follows the poll it returned from. */
     private final List<Model> tickReached = new ArrayList<>();
 
@@ -153,7 +163,54 @@ final class Invariants implements SimBackend.Observer {
                 }
             }
         }
-        tickReached.clear();
+        if (!tickReached.isEmpty()) {
+            tickReached.clear();
+        }
+        if (closedSincePoll) {
+            judgeCloses(now);
+        }
+        // Ordered like open (by id: connections are accepted in the order they connected), so the
+        // first failure is the one a scan of every open connection would report.
+        if (!changed.isEmpty()) {
+            sortById(changed);
+            for (int i = 0, n = changed.size(); i < n; i++) {
+                Model m = changed.get(i);
+                m.changed = false;
+                if (m.closed == Closed.OPEN && m.queued() > 0 && m.c.writing == null && !m.c.errorDelivered) {
+                    fail(m.c + " has " + m.queued() + " bytes queued and no write in flight: its output stalled");
+                }
+            }
+            changed.clear();
+        }
+        if (!acceptArmed && !stopping && acceptFailed && lastReturn - (acceptErrorAt + backoff) >= 0) {
+            fail("accepting was not re-armed although the back-off (" + config.acceptBackoff() + ") after the accept error at "
+                    + acceptErrorAt + " has passed (now " + lastReturn + ")");
+        }
+    }
+
+    /** A model that may have changed: looked at when the next poll starts. */
+    private void changed(Model m) {
+        if (!m.changed) {
+            m.changed = true;
+            changed.add(m);
+        }
+    }
+
+    private static void sortById(List<Model> models) {
+        for (int i = 1; i < models.size(); i++) {
+            Model m = models.get(i);
+            int j = i - 1;
+            while (j >= 0 && models.get(j).c.id > m.c.id) {
+                models.set(j + 1, models.get(j));
+                j--;
+            }
+            models.set(j + 1, m);
+        }
+    }
+
+    /** Connections closed outside their own callbacks since the last poll: by a timer, and why. */
+    private void judgeCloses(long now) {
+        closedSincePoll = false;
         for (Model m : open) {
             if (m.closed == Closed.OPEN && m.c.serverClosed) {
                 if (idleClose(m, now)) {
@@ -174,15 +231,6 @@ final class Invariants implements SimBackend.Observer {
             }
         }
         open.removeIf(m -> m.closed != Closed.OPEN);
-        for (Model m : open) {
-            if (m.queued() > 0 && m.c.writing == null && !m.c.errorDelivered) {
-                fail(m.c + " has " + m.queued() + " bytes queued and no write in flight: its output stalled");
-            }
-        }
-        if (!acceptArmed && !stopping && acceptFailed && lastReturn - (acceptErrorAt + backoff) >= 0) {
-            fail("accepting was not re-armed although the back-off (" + config.acceptBackoff() + ") after the accept error at "
-                    + acceptErrorAt + " has passed (now " + lastReturn + ")");
-        }
     }
 
     @Override
@@ -204,6 +252,7 @@ final class Invariants implements SimBackend.Observer {
                 m.tickDeadlines.add(nextDeadline);
                 m.status += length;
                 tickReached.add(m);
+                changed(m);
             }
             long d = nextScan - nextDeadline;
             scanBeforeTick = scanDue && (d < 0 || d == 0 && !scanRanLast);
@@ -281,6 +330,9 @@ final class Invariants implements SimBackend.Observer {
         currentOp = op;
         current = m;
         readArmsDuringCallback = 0;
+        if (m != null) {
+            changed(m);
+        }
         switch (op) {
             case ACCEPT -> {
                 while (byId.size() <= c.id) {
@@ -289,6 +341,7 @@ final class Invariants implements SimBackend.Observer {
                 m = new Model(c);
                 byId.set(c.id, m);
                 current = m;
+                changed(m);
             }
             case ACCEPT_ERROR -> {
                 acceptArmed = false;
@@ -432,6 +485,7 @@ final class Invariants implements SimBackend.Observer {
         if (m == null) {
             return;
         }
+        changed(m);
         m.handedToWrite += bytes;
         m.writeEnds.add(m.handedToWrite);
         m.writeTimes.add(net.now());
@@ -451,6 +505,7 @@ final class Invariants implements SimBackend.Observer {
 
     @Override
     public void closed(int handle, SimConnection c) {
+        closedSincePoll = true;
         if (c == null) {
             if (!stopRequested) {
                 fail("listener closed before a stop was requested");

@@ -182,10 +182,17 @@ final class Pipe {
             size *= 2;
         }
         byte[] bigger = new byte[size];
-        int oldMask = ring.length - 1;
-        int newMask = size - 1;
-        for (long i = head; i < tail; i++) {
-            bigger[(int) (i & newMask)] = ring[(int) (i & oldMask)];
+        // Unread bytes keep their offsets: byte i sits at i mod the ring's length, in the old ring as in the new.
+        int n = (int) (tail - head);
+        int from = (int) (head & (ring.length - 1));
+        int to = (int) (head & (size - 1));
+        int done = 0;
+        while (done < n) {
+            int run = Math.min(n - done, Math.min(ring.length - from, size - to));
+            System.arraycopy(ring, from, bigger, to, run);
+            done += run;
+            from = (from + run) & (ring.length - 1);
+            to = (to + run) & (size - 1);
         }
         ring = bigger;
     }

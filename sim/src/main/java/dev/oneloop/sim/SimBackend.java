@@ -92,12 +92,16 @@ public final class SimBackend implements Backend {
     private final Thread owner;
     /** Listeners and connections with live handles, in the order they were opened. */
     private final List<Object> live = new ArrayList<>();
+    private long opened;
     private final List<Retired> retired = new ArrayList<>();
     private final List<Object> ready = new ArrayList<>();
+    /** What one poll delivers, copied out of {@link #ready} (which gathering refills). */
+    private SimSocket[] batch = new SimSocket[16];
     private final ByteBuffer[] readBuffers;
     private final byte[] scribbles;
     private final ByteBuffer[] readViews;
     private final CRC32C crc = new CRC32C();
+    private byte[] checksumScratch = new byte[4096];
     private Observer observer = NO_OBSERVER;
     private volatile boolean wakeup;
     private boolean inPoll;
@@ -114,6 +118,7 @@ public final class SimBackend implements Backend {
     private static final class Retired {
         final int slot;
         int pollsLeft;
+        /** A view of the buffer of the write in flight: the application's buffer is its own again. */
         final ByteBuffer held;
         final int start;
         final int end;
@@ -216,6 +221,7 @@ public final class SimBackend implements Backend {
                 throw BackendException.outOfHandles("cannot listen on " + address, table.capacity());
             }
             listener.handle = handle;
+            listener.opened = opened++;
             live.add(listener);
             net.trace.event(net.now(), "listen", handle, listener.address.getPort());
             return handle;
@@ -249,6 +255,7 @@ public final class SimBackend implements Backend {
             }
             if (!l.acceptArmed) {
                 l.acceptArmed = true;
+                net.touch(l);
                 net.trace.event(net.now(), "accept()", listener, 0);
                 observer.acceptArmed(listener);
             }
@@ -265,6 +272,7 @@ public final class SimBackend implements Backend {
                 return;
             }
             c.readArmed = true;
+            net.touch(c);
             net.trace.event(net.now(), "read()", c.id, 0);
             observer.readArmed(c);
         }
@@ -281,11 +289,11 @@ public final class SimBackend implements Backend {
                 throw Contract.writeInFlight(connection);
             }
             c.writing = src;
-            c.writeCheck = src.duplicate();
             c.writeStart = src.position();
             c.writeEnd = src.limit();
-            c.writeChecksum = checksum(c.writeCheck, c.writeStart, c.writeEnd);
+            c.writeChecksum = checksum(src, c.writeStart, c.writeEnd);
             c.writeStartedAt = net.now();
+            net.touch(c);
             net.trace.event(net.now(), "write()", c.id, src.remaining());
             net.trace.data(c.writeChecksum);
             observer.writeStarted(c, src.remaining());
@@ -326,9 +334,8 @@ public final class SimBackend implements Backend {
         if (c.writing != null && !net.realTime) {
             hold = 1 + net.random.nextInt(4);
         }
-        retired.add(new Retired(Handles.slot(handle), hold, c.writing, c.writeStart, c.writeEnd, c.writeChecksum, c));
+        retired.add(new Retired(Handles.slot(handle), hold, c.writing == null ? null : c.writing.duplicate(), c.writeStart, c.writeEnd, c.writeChecksum, c));
         c.writing = null;
-        c.writeCheck = null;
         if (!c.clientReset && !c.clientClosed) {
             if (c.up.unread() > 0) {
                 c.resetByServer = true; // unread input: the peer sees RST, not FIN
@@ -488,9 +495,60 @@ public final class SimBackend implements Backend {
 
     // ---------------------------------------------------------------- completions
 
-    /** Moves writes forward and collects every listener and connection with a result ready. */
+    /**
+     * Moves writes forward and collects every listener and connection with a result ready, in order
+     * of opening. In virtual time only those touched since the last gather can have changed: every
+     * change to a socket touches it (the server's calls, the clients' actions, bytes or a FIN
+     * arriving, a delivery), and one looked at and found without a result or a write to move stays so
+     * until touched again (a write moves as far as the window lets it; a receive touches). A socket
+     * found ready stays touched until it was delivered.
+     */
     private void gather(long now) {
         ready.clear();
+        if (net.realTime) {
+            gatherAll(now);
+            return;
+        }
+        List<SimSocket> touched = net.touched;
+        int n = touched.size();
+        for (int i = 1; i < n; i++) { // insertion sort by order of opening: a handful, mostly in order
+            SimSocket s = touched.get(i);
+            int j = i - 1;
+            while (j >= 0 && touched.get(j).opened > s.opened) {
+                touched.set(j + 1, touched.get(j));
+                j--;
+            }
+            touched.set(j + 1, s);
+        }
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            SimSocket s = touched.get(i);
+            boolean result;
+            if (s instanceof SimNetwork.Listener l) {
+                result = l.handle != Handles.NONE && l.acceptArmed && !l.pending.isEmpty();
+            } else {
+                SimConnection c = (SimConnection) s;
+                if (c.accepted && !c.serverClosed) {
+                    progressWrite(c);
+                    result = hasResult(c, now);
+                } else {
+                    result = false;
+                }
+            }
+            if (result) {
+                ready.add(s);
+                touched.set(kept++, s);
+            } else {
+                s.touched = false;
+            }
+        }
+        for (int i = n - 1; i >= kept; i--) {
+            touched.remove(i);
+        }
+    }
+
+    /** {@link #gather} looking at every listener and connection (real time: other threads change them). */
+    private void gatherAll(long now) {
         for (int i = 0, n = live.size(); i < n; i++) {
             Object o = live.get(i);
             if (o instanceof SimNetwork.Listener l) {
@@ -546,11 +604,20 @@ public final class SimBackend implements Backend {
                 ready.set(j, t);
             }
         }
-        Object[] batch = ready.toArray();
+        int n = ready.size();
+        if (batch.length < n) {
+            batch = new SimSocket[Math.max(n, 2 * batch.length)];
+        }
+        for (int i = 0; i < n; i++) {
+            batch[i] = (SimSocket) ready.get(i);
+        }
         ready.clear();
         int delivered = 0;
-        for (Object o : batch) {
-            delivered += o instanceof SimNetwork.Listener l ? deliverAccepts(l, handler) : deliver((SimConnection) o, handler);
+        for (int i = 0; i < n; i++) {
+            SimSocket s = batch[i];
+            batch[i] = null;
+            delivered += s instanceof SimNetwork.Listener l ? deliverAccepts(l, handler) : deliver((SimConnection) s, handler);
+            net.touch(s); // it may have more (or, closed, is dropped at the next gather)
         }
         return delivered;
     }
@@ -582,7 +649,9 @@ public final class SimBackend implements Backend {
             }
             c.handle = handle;
             c.accepted = true;
+            c.opened = opened++;
             live.add(c);
+            net.touch(c);
             net.trace.event(now, "accepted", c.id, handle);
             delivered++;
             callback(Op.ACCEPT, l.handle, c, handle, handler, null);
@@ -600,7 +669,6 @@ public final class SimBackend implements Backend {
         if (c.writing != null && !c.writing.hasRemaining() && !c.errorDelivered) {
             verifyWriteBuffer(c, "before onWritten");
             c.writing = null;
-            c.writeCheck = null;
             delivered++;
             callback(Op.WRITTEN, h, c, c.writeEnd - c.writeStart, handler, null);
             if (table.get(h) != c) {
@@ -612,7 +680,6 @@ public final class SimBackend implements Backend {
             c.errorDelivered = true;
             c.readArmed = false;
             c.writing = null; // the caller's again (onError)
-            c.writeCheck = null;
             delivered++;
             callback(Op.ERROR, h, c, 0, handler, error);
             return delivered;
@@ -643,7 +710,7 @@ public final class SimBackend implements Backend {
             ByteBuffer view = readViews[slot];
             view.limit(n).position(0);
             delivered++;
-            net.trace.data(checksum(buffer, 0, n));
+            net.trace.data(checksumOwn(buffer, n));
             callback(Op.READ, h, c, n, handler, view);
             buffer.put(0, scribbles, 0, n); // a view kept past the callback now reads garbage
             return delivered;
@@ -675,14 +742,16 @@ public final class SimBackend implements Backend {
     // ---------------------------------------------------------------- slots and buffers
 
     private void releaseRetired() {
-        for (SimNetwork.Listener l : pendingUnbind) {
-            net.unbind(l);
+        if (!pendingUnbind.isEmpty()) {
+            for (SimNetwork.Listener l : pendingUnbind) {
+                net.unbind(l);
+            }
+            pendingUnbind.clear();
         }
-        pendingUnbind.clear();
         for (int i = 0; i < retired.size(); i++) {
             Retired r = retired.get(i);
             if (r.held != null) {
-                long now = checksum(r.held.duplicate(), r.start, r.end);
+                long now = checksum(r.held, r.start, r.end);
                 if (now != r.checksum) {
                     throw new SimFailure("buffer of a write in flight on closed " + r.c
                             + " was modified after close(), while the kernel may still read it (a completion backend"
@@ -699,16 +768,16 @@ public final class SimBackend implements Backend {
     }
 
     private void verifyWriteBuffer(SimConnection c, String when) {
-        if (checksum(c.writeCheck, c.writeStart, c.writeEnd) != c.writeChecksum) {
+        if (checksum(c.writing, c.writeStart, c.writeEnd) != c.writeChecksum) {
             throw new SimFailure("buffer of the write in flight on " + c + " was modified " + when
                     + ": it belongs to the backend from write() until onWritten");
         }
     }
 
-    /** CRC32C of {@code b[start, end)}; moves {@code b}'s position and limit (pass a duplicate the caller keeps). */
-    private long checksum(ByteBuffer b, int start, int end) {
+    /** CRC32C of the first {@code n} bytes of one of the backend's own buffers (moves its position). */
+    private long checksumOwn(ByteBuffer b, int n) {
         crc.reset();
-        b.limit(end).position(start);
+        b.limit(n).position(0);
         crc.update(b);
         return crc.getValue();
     }
@@ -723,6 +792,24 @@ public final class SimBackend implements Backend {
             return BackendException.ofErrno(c.readArmed ? "recv" : "send", ECONNRESET);
         }
         return BackendException.ofErrno("send", EPIPE);
+    }
+
+    /**
+     * CRC32C of {@code b[start, end)}, leaving {@code b} as it is: the bytes are copied out by an
+     * absolute get (no view to allocate, the position and limit the caller or the sending use are untouched).
+     */
+    private long checksum(ByteBuffer b, int start, int end) {
+        if (end > b.limit()) {
+            b = b.duplicate().limit(end); // the owner moved its limit: only the bytes count
+        }
+        int n = end - start;
+        if (checksumScratch.length < n) {
+            checksumScratch = new byte[Math.max(n, 2 * checksumScratch.length)];
+        }
+        b.get(start, checksumScratch, 0, n);
+        crc.reset();
+        crc.update(checksumScratch, 0, n);
+        return crc.getValue();
     }
 
     private SimConnection liveConnection(int handle) {

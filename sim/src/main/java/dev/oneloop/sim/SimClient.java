@@ -59,6 +59,7 @@ final class SimClient {
     boolean finished;
     long finishedAt;
     private boolean stepScheduled;
+    private final SimNetwork.Action stepAction = this::onStep;
 
     SimClient(int index, Kind kind, SplittableRandom random, Context context, long total, int maxChunk, long gapMax,
             long resetAfter, int generation) {
@@ -93,7 +94,7 @@ final class SimClient {
     private void schedule(long time) {
         if (!stepScheduled) {
             stepScheduled = true;
-            context.network().schedule(time, this::onStep);
+            context.network().schedule(time, stepAction);
         }
     }
 
@@ -120,9 +121,15 @@ final class SimClient {
             int n = (int) Math.min(1 + random.nextInt(maxChunk), total - sent);
             byte[] scratch = context.scratch();
             n = Math.min(n, scratch.length);
-            StreamCheck.fill(dataSeed, sent, scratch, n);
+            byte[] source = StreamCheck.pattern();
+            int from = StreamCheck.patternIndex(dataSeed, sent);
+            if (from + n > source.length) { // wraps around the pattern: copy
+                StreamCheck.fill(dataSeed, sent, scratch, n);
+                source = scratch;
+                from = 0;
+            }
             try {
-                sent += net.send(conn, scratch, 0, n);
+                sent += net.send(conn, source, from, n);
             } catch (IOException e) {
                 done = true;
                 return;

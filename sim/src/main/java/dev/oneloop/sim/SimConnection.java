@@ -8,7 +8,7 @@ import java.nio.ByteBuffer;
  * and the server's end (a handle of a {@link SimBackend}). Package-private state, loop thread or
  * under the network's lock.
  */
-public final class SimConnection {
+public final class SimConnection extends SimSocket {
 
     /** Order of creation; names the connection in traces. */
     final int id;
@@ -29,7 +29,6 @@ public final class SimConnection {
     boolean errorDelivered;
     /** The write in flight: the caller's buffer, the range it must keep unchanged and its checksum. */
     ByteBuffer writing;
-    ByteBuffer writeCheck;
     int writeStart;
     int writeEnd;
     long writeChecksum;
@@ -42,8 +41,16 @@ public final class SimConnection {
     boolean resetByServer;
     /** Whoever is notified when bytes or a close arrive for the client (sim mode). */
     SimNetwork.Action clientWake;
+    /** Schedules of {@link #clientWake}: the last one has not fired yet, and its time. */
+    boolean clientWakeScheduled;
+    long clientWakeAt;
+    final SimNetwork.Action clientWakeFire = now -> {
+        clientWakeScheduled = false;
+        clientWake.fire(now);
+    };
 
-    SimConnection(int id, int port, int upCapacity, int downCapacity, long baseLatency) {
+    SimConnection(SimNetwork net, int id, int port, int upCapacity, int downCapacity, long baseLatency) {
+        super(net);
         this.id = id;
         this.port = port;
         this.up = new Pipe(upCapacity);

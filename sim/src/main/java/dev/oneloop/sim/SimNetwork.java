@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
@@ -31,36 +30,16 @@ public final class SimNetwork {
         void fire(long now);
     }
 
-    private static final class Scheduled implements Comparable<Scheduled> {
-        final long time;
-        final long sequence;
-        final Action action;
-
-        Scheduled(long time, long sequence, Action action) {
-            this.time = time;
-            this.sequence = sequence;
-            this.action = action;
-        }
-
-        @Override
-        public int compareTo(Scheduled other) {
-            long d = time - other.time;
-            if (d != 0) {
-                return d < 0 ? -1 : 1;
-            }
-            return Long.compare(sequence, other.sequence);
-        }
-    }
-
     /** A listening socket: its port, its queue of connections not accepted yet. */
-    static final class Listener {
+    static final class Listener extends SimSocket {
         final InetSocketAddress address;
         final int backlog;
         final ArrayDeque<SimConnection> pending = new ArrayDeque<>();
         int handle = Handles.NONE;
         boolean acceptArmed;
 
-        Listener(InetSocketAddress address, int backlog) {
+        Listener(SimNetwork net, InetSocketAddress address, int backlog) {
+            super(net);
             this.address = address;
             this.backlog = backlog;
         }
@@ -74,8 +53,7 @@ public final class SimNetwork {
     private final Faults faults;
     private boolean healed;
     private long virtualNow;
-    private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
-    private long sequence;
+    private final EventQueue queue = new EventQueue();
     private final Map<Integer, Listener> ports = new HashMap<>();
     private int nextPort = FIRST_EPHEMERAL_PORT;
     private int nextConnectionId;
@@ -122,15 +100,13 @@ public final class SimNetwork {
     // ---------------------------------------------------------------- scheduling (virtual time)
 
     public synchronized void schedule(long time, Action action) {
-        queue.add(new Scheduled(time, sequence++, action));
+        queue.add(time, action);
     }
 
     /** Fires every action due at or before {@code now}, in time order. */
     synchronized void runDue(long now) {
-        Scheduled next;
-        while ((next = queue.peek()) != null && next.time - now <= 0) {
-            queue.poll();
-            next.action.fire(now);
+        while (!queue.isEmpty() && queue.firstTime() - now <= 0) {
+            queue.pollFirst().fire(now);
         }
     }
 
@@ -139,7 +115,7 @@ public final class SimNetwork {
     }
 
     synchronized long nextScheduled() {
-        return queue.peek().time;
+        return queue.firstTime();
     }
 
     /** Virtual time only: moves the clock forward to {@code time}. */
@@ -151,8 +127,8 @@ public final class SimNetwork {
 
     /** Runs the world alone (no server polling) until nothing is scheduled or {@code limit} is reached. */
     public synchronized void drain(long limit) {
-        while (!queue.isEmpty() && queue.peek().time - limit <= 0) {
-            advanceTo(queue.peek().time);
+        while (!queue.isEmpty() && queue.firstTime() - limit <= 0) {
+            advanceTo(queue.firstTime());
             runDue(virtualNow);
         }
     }
@@ -177,21 +153,43 @@ public final class SimNetwork {
     void wakeClient(SimConnection c, long time) {
         if (realTime) {
             notifyAll();
-        } else if (c.clientWake != null) {
-            schedule(time, c.clientWake);
+        } else if (c.clientWake != null && !(c.clientWakeScheduled && c.clientWakeAt == time)) {
+            // A wake already due at that instant stands for this one: both would fire in the same
+            // runDue, and between them only the world acts (never the server, the only writer of
+            // what the client reads), so the later one would find nothing to read and nothing to do.
+            c.clientWakeScheduled = true;
+            c.clientWakeAt = time;
+            schedule(time, c.clientWakeFire);
         }
     }
 
-    /** The server side must look at {@code c} again at {@code time}. */
-    void wakeServer(long time) {
+    /** The server side must look at {@code s} now and again at {@code time}. */
+    void wakeServer(SimSocket s, long time) {
         if (realTime) {
             notifyAll();
-        } else if (time - virtualNow > 0) {
-            schedule(time, NOTHING); // bytes visible now need no event: poll gathers after the world's actions
+        } else {
+            touch(s); // bytes visible now need no event: poll gathers after the world's actions
+            if (time - virtualNow > 0 && !(s.arrivalScheduled && s.arrivalAt == time)) {
+                s.arrivalScheduled = true; // one touch at that instant is enough
+                s.arrivalAt = time;
+                schedule(time, s.arrived);
+            }
         }
     }
 
-    private static final Action NOTHING = now -> { };
+    /**
+     * Virtual time: {@code s} may have a result for the server now (its state changed, or bytes or a
+     * FIN arrived); the next gather looks at it. Real time gathers from every socket instead.
+     */
+    void touch(SimSocket s) {
+        if (!s.touched && !realTime) {
+            s.touched = true;
+            touched.add(s);
+        }
+    }
+
+    /** Sockets touched since the backend last gathered (virtual time). */
+    final List<SimSocket> touched = new ArrayList<>();
 
     // ---------------------------------------------------------------- listeners (server side)
 
@@ -205,7 +203,7 @@ public final class SimNetwork {
         } else if (ports.containsKey(port)) {
             throw new java.net.BindException("Address already in use (EADDRINUSE): " + requested);
         }
-        Listener listener = new Listener(new InetSocketAddress(requested.getAddress(), port), backlog);
+        Listener listener = new Listener(this, new InetSocketAddress(requested.getAddress(), port), backlog);
         ports.put(port, listener);
         return listener;
     }
@@ -247,12 +245,12 @@ public final class SimNetwork {
         }
         int up = f.smallBuffers() && !realTime ? 64 + random.nextInt(f.smallBufferMax()) : DEFAULT_WINDOW;
         long base = realTime || !f.latency() ? 0 : random.nextLong(f.baseLatencyMaxNanos() + 1);
-        SimConnection c = new SimConnection(nextConnectionId++, listener.address.getPort(), up, down, base);
+        SimConnection c = new SimConnection(this, nextConnectionId++, listener.address.getPort(), up, down, base);
         c.clientWake = wake;
         connections.add(c);
         listener.pending.add(c);
         trace.event(now(), "connect", c.id, 0);
-        wakeServer(now());
+        wakeServer(listener, now());
         return c;
     }
 
@@ -271,7 +269,7 @@ public final class SimNetwork {
         if (n > 0) {
             long at = c.up.write(bytes, offset, n, arrival(c));
             trace.event(now(), "send", c.id, n);
-            wakeServer(at);
+            wakeServer(c, at);
         }
         return n;
     }
@@ -285,7 +283,7 @@ public final class SimNetwork {
         int n = c.down.read(into, offset, max, now);
         if (n > 0) {
             trace.event(now, "recv", c.id, n);
-            wakeServer(now); // room in the window: a stalled write may continue
+            wakeServer(c, now); // room in the window: a stalled write may continue
             return n;
         }
         return c.down.atEnd(now) ? -1 : 0;
@@ -305,7 +303,7 @@ public final class SimNetwork {
         if (!c.up.finSent() && !c.clientReset && !c.clientClosed) {
             long at = c.up.shutdown(arrival(c));
             trace.event(now(), "shutdown", c.id, 0);
-            wakeServer(at);
+            wakeServer(c, at);
         }
     }
 
@@ -318,7 +316,7 @@ public final class SimNetwork {
         c.up.discard();
         c.down.discard();
         trace.event(now(), "reset", c.id, 0);
-        wakeServer(now());
+        wakeServer(c, now());
     }
 
     /** Close: FIN to the server; bytes the server sends later fail its write (the client is gone). */
@@ -333,6 +331,6 @@ public final class SimNetwork {
         long at = c.up.shutdown(arrival(c));
         c.clientClosed = true;
         trace.event(now(), "close", c.id, 0);
-        wakeServer(at);
+        wakeServer(c, at);
     }
 }

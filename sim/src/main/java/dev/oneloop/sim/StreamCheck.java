@@ -1,6 +1,7 @@
 package dev.oneloop.sim;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * What one client receives, checked as it arrives: the echo of exactly the bytes it sent, in order,
@@ -49,6 +50,16 @@ final class StreamCheck {
         return PATTERN[(int) Math.floorMod(dataSeed + offset, (long) PATTERN.length)];
     }
 
+    /** The fixed text every client sends a slice of (read only). */
+    static byte[] pattern() {
+        return PATTERN;
+    }
+
+    /** Where byte {@code offset} of what a client with {@code dataSeed} sends sits in {@link #pattern()}. */
+    static int patternIndex(long dataSeed, long offset) {
+        return (int) Math.floorMod(dataSeed + offset, (long) PATTERN.length);
+    }
+
     /** Fills {@code into[0, length)} with bytes {@code offset...} of what a client with {@code dataSeed} sends. */
     static void fill(long dataSeed, long offset, byte[] into, int length) {
         int at = (int) Math.floorMod(dataSeed + offset, (long) PATTERN.length);
@@ -62,8 +73,28 @@ final class StreamCheck {
     }
 
     void feed(byte[] bytes, int length, long sent) {
-        for (int i = 0; i < length && error == null; i++) {
-            byte b = bytes[i];
+        int i = 0;
+        while (i < length && error == null) {
+            if (lineLength < 0) {
+                // Echo, in bulk: the longest run that matches what was sent. PATTERN has no 'S', so a
+                // status line, a wrong byte or a byte beyond those sent ends the run, to be judged below.
+                int k = (int) Math.min(Math.min(length - i, PATTERN.length - echoAt), sent - echoed);
+                if (k > 0) {
+                    int mismatch = Arrays.mismatch(bytes, i, i + k, PATTERN, echoAt, echoAt + k);
+                    int same = mismatch < 0 ? k : mismatch;
+                    i += same;
+                    received += same;
+                    echoed += same;
+                    echoAt += same;
+                    if (echoAt == PATTERN.length) {
+                        echoAt = 0;
+                    }
+                    if (mismatch < 0) {
+                        continue;
+                    }
+                }
+            }
+            byte b = bytes[i++];
             long offset = received++;
             if (lineLength >= 0) {
                 line[lineLength++] = b;
