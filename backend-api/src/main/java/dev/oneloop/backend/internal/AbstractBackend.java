@@ -12,7 +12,7 @@ import java.nio.ByteBuffer;
  * each {@link Backend} method's contract — the loop thread, an open backend, a live handle of the
  * right kind, a direct buffer, no nested {@code poll} — checked here, once, before the backend's
  * own part runs. A backend implements that part for handles already looked up: {@link #bind},
- * {@link #localAddress(Object)}, {@link #armAccept}, {@link #armRead}, {@link #startWrite},
+ * {@link #localAddress(HandleState)}, {@link #armAccept}, {@link #armRead}, {@link #startWrite},
  * {@link #doPoll}, {@link #closeEndpoint} and {@link #shutDown}. Exported only to the backend
  * modules: not API.
  *
