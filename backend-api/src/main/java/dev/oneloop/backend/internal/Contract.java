@@ -86,14 +86,6 @@ public final class Contract {
         return ipv6;
     }
 
-    /** {@code write}'s checks: a direct buffer, no write in flight on {@code handle}. */
-    public static void checkWrite(int handle, ByteBuffer src, boolean writeInFlight) {
-        checkDirect(src);
-        if (writeInFlight) {
-            throw writeInFlight(handle);
-        }
-    }
-
     /** A connection operation named a listener. */
     public static IllegalStateException notAConnection(int handle) {
         return new IllegalStateException("not a connection: " + Handles.toString(handle));
