@@ -178,6 +178,36 @@ class ObservabilityTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
+    void aResetConnectionIsClosedWithTheErrorsKindAndErrnoInItsEvent(String backend) throws Exception {
+        TestBackends.assumeUsable(backend);
+        Path file = workDir.resolve("reset.jfr");
+        MBeanServer mbeans = ManagementFactory.getPlatformMBeanServer();
+        try (Recording recording = new Recording()) {
+            recording.enable("oneloop.ConnectionClosed");
+            recording.start();
+            try (EchoServerThread server = EchoServerThread.start(backend, QUIET)) {
+                ObjectName name = server.server().objectName();
+                Socket client = Clients.connect(server.address());
+                assertThat(Clients.roundTrip(client, "hello")).isPositive(); // the server's read is armed again
+                client.setSoLinger(true, 0);
+                client.close(); // RST: the armed read fails with ECONNRESET
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(
+                        () -> assertThat(mbeans.getAttribute(name, "ActiveConnections")).isEqualTo(0));
+            }
+            recording.stop();
+            recording.dump(file);
+        }
+        List<RecordedEvent> closed = RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("oneloop.ConnectionClosed")).toList();
+        assertThat(closed).as("the reset connection's close, decided on the error's kind").singleElement().satisfies(e -> {
+            assertThat(e.getString("reason")).isEqualTo("error");
+            assertThat(e.getString("errorKind")).isEqualTo("CONNECTION_RESET");
+            assertThat(e.getInt("errno")).isEqualTo(104);
+        });
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
     void eventsBelowTheirThresholdAllocateNothingPerMessage(String backend) throws Exception {
         TestBackends.assumeUsable(backend);
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
