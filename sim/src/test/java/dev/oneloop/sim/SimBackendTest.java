@@ -1,5 +1,6 @@
 package dev.oneloop.sim;
 
+import static dev.oneloop.backend.testing.TypedErrors.assertTyped;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.oneloop.backend.Backend;
@@ -90,14 +91,6 @@ class SimBackendTest {
         SimConnection client = net.connect(backend.localAddress(listener), 0, null);
         pollUntil(backend, handler, () -> handler.accepted != Handles.NONE);
         return client;
-    }
-
-    private static void assertTyped(Throwable error, ErrorKind kind, int errno, String message) {
-        assertThat(error).isInstanceOfSatisfying(BackendException.class, e -> {
-            assertThat(e.kind()).as("kind").isEqualTo(kind);
-            assertThat(e.errno()).as("errno").isEqualTo(errno);
-            assertThat(e).hasMessage(message);
-        });
     }
 
     private static void pollUntil(Backend backend, Backend.Handler handler, BooleanSupplier done) throws IOException {

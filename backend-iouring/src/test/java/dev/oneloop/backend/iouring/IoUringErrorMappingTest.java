@@ -1,5 +1,6 @@
 package dev.oneloop.backend.iouring;
 
+import static dev.oneloop.backend.testing.TypedErrors.assertTyped;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -70,14 +71,6 @@ class IoUringErrorMappingTest {
             assertTyped(thrown, ErrorKind.ADDRESS_IN_USE, 98, "bind failed: EADDRINUSE (Address already in use)");
             assertThat(backend.openHandles()).isZero();
         }
-    }
-
-    private static void assertTyped(Throwable error, ErrorKind kind, int errno, String message) {
-        assertThat(error).isInstanceOfSatisfying(BackendException.class, e -> {
-            assertThat(e.kind()).as("kind").isEqualTo(kind);
-            assertThat(e.errno()).as("errno").isEqualTo(errno);
-            assertThat(e).hasMessage(message);
-        });
     }
 
     private static void pollUntil(Backend backend, Backend.Handler handler, BooleanSupplier done) throws IOException {

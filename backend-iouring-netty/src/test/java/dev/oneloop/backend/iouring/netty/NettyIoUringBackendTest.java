@@ -2,6 +2,7 @@ package dev.oneloop.backend.iouring.netty;
 
 import static dev.oneloop.backend.iouring.netty.Recorder.pollUntil;
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static dev.oneloop.backend.testing.TypedErrors.assertTyped;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -196,11 +197,7 @@ class NettyIoUringBackendTest {
         client.close(); // RST
 
         pollUntil(backend, recorder, WAIT, () -> recorder.errors.containsKey(connection));
-        assertThat(recorder.errors.get(connection)).isInstanceOfSatisfying(BackendException.class, e -> {
-            assertThat(e.kind()).isEqualTo(ErrorKind.CONNECTION_RESET);
-            assertThat(e.errno()).isEqualTo(104);
-            assertThat(e).hasMessage("recv failed: ECONNRESET (Connection reset by peer)");
-        });
+        assertTyped(recorder.errors.get(connection), ErrorKind.CONNECTION_RESET, 104, "recv failed: ECONNRESET (Connection reset by peer)");
         // Writing to a reset socket fails with EPIPE or ECONNRESET; MSG_NOSIGNAL keeps SIGPIPE away.
         backend.write(connection, direct(new byte[128]));
         recorder.errors.clear();
@@ -302,11 +299,7 @@ class NettyIoUringBackendTest {
     void listenOnAPortInUseIsAddressInUseFromNettysBind() throws IOException {
         try (ServerSocket other = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
             Throwable thrown = catchThrowable(() -> backend.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), other.getLocalPort()), 16));
-            assertThat(thrown).isInstanceOfSatisfying(BackendException.class, e -> {
-                assertThat(e.kind()).isEqualTo(ErrorKind.ADDRESS_IN_USE);
-                assertThat(e.errno()).isEqualTo(98);
-                assertThat(e).hasMessage("bind failed: EADDRINUSE (Address already in use)");
-            });
+            assertTyped(thrown, ErrorKind.ADDRESS_IN_USE, 98, "bind failed: EADDRINUSE (Address already in use)");
         }
         assertThat(backend.openHandles()).isZero();
     }
