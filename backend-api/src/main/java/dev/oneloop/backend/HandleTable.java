@@ -74,11 +74,6 @@ public final class HandleTable<T> {
         return (T) values[slot];
     }
 
-    /** The live handle in {@code slot}, or {@link Handles#NONE}. */
-    public int handleAt(int slot) {
-        return live[slot];
-    }
-
     /** Calls {@code action} with every live handle, in slot order; {@code action} may retire or remove it. */
     public void forEachLive(java.util.function.IntConsumer action) {
         for (int slot = 0; slot < live.length; slot++) {

@@ -233,14 +233,11 @@ public final class SimBackend implements Backend {
         enter("localAddress");
         synchronized (net) {
             Contract.checkOpen(closed);
-            Object o = table.get(handle);
+            Object o = Contract.live(table, handle);
             if (o instanceof SimNetwork.Listener l) {
                 return l.address;
             }
-            if (o instanceof SimConnection c) {
-                return new InetSocketAddress(InetAddress.getLoopbackAddress(), c.port);
-            }
-            throw Contract.stale(handle, false);
+            return new InetSocketAddress(InetAddress.getLoopbackAddress(), ((SimConnection) o).port);
         }
     }
 
@@ -249,10 +246,7 @@ public final class SimBackend implements Backend {
         enter("accept");
         synchronized (net) {
             Contract.checkOpen(closed);
-            Object o = table.get(listener);
-            if (!(o instanceof SimNetwork.Listener l)) {
-                throw o == null ? Contract.stale(listener, false) : Contract.notAListener(listener);
-            }
+            SimNetwork.Listener l = Contract.listener(table, listener, SimNetwork.Listener.class);
             if (!l.acceptArmed) {
                 l.acceptArmed = true;
                 net.touch(l);
@@ -267,7 +261,7 @@ public final class SimBackend implements Backend {
         enter("read");
         synchronized (net) {
             Contract.checkOpen(closed);
-            SimConnection c = liveConnection(connection);
+            SimConnection c = Contract.connection(table, connection, SimConnection.class);
             if (c.readArmed || c.eofDelivered) {
                 return;
             }
@@ -283,7 +277,7 @@ public final class SimBackend implements Backend {
         enter("write");
         synchronized (net) {
             Contract.checkOpen(closed);
-            SimConnection c = liveConnection(connection);
+            SimConnection c = Contract.connection(table, connection, SimConnection.class);
             Contract.checkDirect(src);
             if (c.writing != null) {
                 throw Contract.writeInFlight(connection);
@@ -810,14 +804,6 @@ public final class SimBackend implements Backend {
         crc.reset();
         crc.update(checksumScratch, 0, n);
         return crc.getValue();
-    }
-
-    private SimConnection liveConnection(int handle) {
-        Object o = table.get(handle);
-        if (o instanceof SimConnection c) {
-            return c;
-        }
-        throw o == null ? Contract.stale(handle, false) : Contract.notAConnection(handle);
     }
 
     /** The loop-thread check, before taking the network's lock: another thread changes nothing and never waits. */

@@ -43,8 +43,8 @@ public final class Contract {
     }
 
     /** An operation named a handle that is not open (never was, or was closed). */
-    public static IllegalStateException stale(int handle, boolean backendClosed) {
-        return new IllegalStateException((backendClosed ? "backend closed; " : "") + "no open handle " + Handles.toString(handle));
+    public static IllegalStateException stale(int handle) {
+        return new IllegalStateException("no open handle " + Handles.toString(handle));
     }
 
     /** The connection {@code handle} names, of the backend's class {@code type}: throws if it is stale or a listener. */
@@ -53,7 +53,7 @@ public final class Contract {
         if (type.isInstance(value)) {
             return type.cast(value);
         }
-        throw value == null ? stale(handle, false) : notAConnection(handle);
+        throw value == null ? stale(handle) : notAConnection(handle);
     }
 
     /** The listener {@code handle} names, of the backend's class {@code type}: throws if it is stale or a connection. */
@@ -62,14 +62,14 @@ public final class Contract {
         if (type.isInstance(value)) {
             return type.cast(value);
         }
-        throw value == null ? stale(handle, false) : notAListener(handle);
+        throw value == null ? stale(handle) : notAListener(handle);
     }
 
     /** What {@code handle} names, listener or connection: throws if it is stale. */
     public static <T> T live(HandleTable<T> handles, int handle) {
         T value = handles.get(handle);
         if (value == null) {
-            throw stale(handle, false);
+            throw stale(handle);
         }
         return value;
     }

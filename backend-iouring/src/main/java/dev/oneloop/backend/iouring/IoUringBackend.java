@@ -12,6 +12,7 @@ import dev.oneloop.backend.internal.CompletionBackend;
 import dev.oneloop.backend.internal.Contract;
 import dev.oneloop.backend.internal.FdQueue;
 import dev.oneloop.backend.internal.HandleState;
+import dev.oneloop.backend.internal.PendingWrite;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -766,7 +767,8 @@ final class IoUringBackend extends CompletionBackend<IoUringBackend.Endpoint, Io
 
     @Override
     protected void submitSend(Connection c) {
-        c.sendSqe = ring.prep(Uring.OP_SEND, 0, 0, c.fd, write(c).address(), write(c).remaining(), Uring.MSG_NOSIGNAL,
+        PendingWrite write = write(c);
+        c.sendSqe = ring.prep(Uring.OP_SEND, 0, 0, c.fd, write.address(), write.remaining(), Uring.MSG_NOSIGNAL,
                 userData(K_SEND, c.handle), 0);
         c.sendActive = true;
         c.inflight++;

@@ -9,6 +9,7 @@ import dev.oneloop.backend.internal.CompletionBackend;
 import dev.oneloop.backend.internal.Contract;
 import dev.oneloop.backend.internal.FdQueue;
 import dev.oneloop.backend.internal.HandleState;
+import dev.oneloop.backend.internal.PendingWrite;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.ManualIoEventLoop;
@@ -158,8 +159,7 @@ final class NettyIoUringBackend extends CompletionBackend<NettyIoUringBackend.En
      */
     static BackendException typed(String operation, IOException e) {
         if (e instanceof Errors.NativeIoException n && n.expectedErr() < 0) {
-            BackendException byErrno = BackendException.ofErrno(operation, n.expectedErr());
-            return BackendException.of(byErrno.getMessage(), byErrno.kind(), byErrno.errno(), e); // Netty's as the cause
+            return BackendException.ofErrno(operation, n.expectedErr(), e); // Netty's as the cause
         }
         return BackendException.of(operation, e);
     }
@@ -320,7 +320,8 @@ final class NettyIoUringBackend extends CompletionBackend<NettyIoUringBackend.En
             c.sendOps = new IoUringIoOps(Uapi.IORING_OP_SENDMSG, (byte) 0, (short) 0, c.fd, 0L,
                     slotMemory.msghdrAddress(slot), 1, Uapi.MSG_NOSIGNAL, c.tag, (short) 0, (short) 0, 0, 0L);
         }
-        slotMemory.setIovec(slot, write(c).address(), write(c).remaining());
+        PendingWrite write = write(c);
+        slotMemory.setIovec(slot, write.address(), write.remaining());
         c.sendId = c.registration.submit(c.sendOps);
     }
 
