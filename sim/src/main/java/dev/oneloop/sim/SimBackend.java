@@ -339,6 +339,7 @@ public final class SimBackend implements Backend {
                 net.wakeClient(c, c.down.shutdown(net.arrival(c)));
             }
         }
+        net.roomMade(c); // a client waiting to send finds the connection gone
         observer.closed(handle, c);
     }
 
@@ -699,6 +700,8 @@ public final class SimBackend implements Backend {
             c.up.read(buffer, n, now);
             if (net.realTime) {
                 net.notifyAll(); // room in the window: a peer blocked in send() may go on
+            } else {
+                net.roomMade(c);
             }
             c.readArmed = false;
             ByteBuffer view = readViews[slot];

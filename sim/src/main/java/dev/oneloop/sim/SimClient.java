@@ -58,8 +58,14 @@ final class SimClient {
     boolean done;
     boolean finished;
     long finishedAt;
+    /** A step is scheduled at {@link #stepAt}; a step event for another time was superseded by an earlier one. */
     private boolean stepScheduled;
+    private long stepAt;
+    /** A slow reader found nothing to read and has nothing to send: the next arrival schedules its step. */
+    private boolean waitingForData;
     private final SimNetwork.Action stepAction = this::onStep;
+    /** Handed to the network while a send found no room: the server read (or the connection ended). */
+    private final SimNetwork.Action roomAction = this::onRoom;
 
     SimClient(int index, Kind kind, SplittableRandom random, Context context, long total, int maxChunk, long gapMax,
             long resetAfter, int generation) {
@@ -91,16 +97,28 @@ final class SimClient {
         step(now);
     }
 
+    /** Schedules the next step at {@code time} unless one is due no later. */
     private void schedule(long time) {
-        if (!stepScheduled) {
+        if (!stepScheduled || time - stepAt < 0) {
             stepScheduled = true;
+            stepAt = time;
             context.network().schedule(time, stepAction);
         }
     }
 
     private void onStep(long now) {
+        if (!stepScheduled || now != stepAt) {
+            return; // superseded by an earlier step
+        }
         stepScheduled = false;
         step(now);
+    }
+
+    /** The server read from a window this client found full (or the connection ended): send again after a gap. */
+    private void onRoom(long now) {
+        if (!done) {
+            schedule(now + 1 + random.nextLong(gapMax));
+        }
     }
 
     private void step(long now) {
@@ -117,6 +135,7 @@ final class SimClient {
             done = true;
             return;
         }
+        boolean blocked = false; // the send found no room in the window
         if (sent < total && !closedByServerSeen) {
             int n = (int) Math.min(1 + random.nextInt(maxChunk), total - sent);
             byte[] scratch = context.scratch();
@@ -128,26 +147,45 @@ final class SimClient {
                 source = scratch;
                 from = 0;
             }
+            int wrote;
             try {
-                sent += net.send(conn, source, from, n);
+                wrote = net.send(conn, source, from, n);
             } catch (IOException e) {
                 done = true;
                 return;
             }
+            sent += wrote;
             if (sent == total) {
                 sentAllAt = now;
             }
+            blocked = wrote == 0;
         } else if (sent == total && kind == Kind.HALF_CLOSER && !outputShut) {
             net.shutdownOutput(conn);
             outputShut = true;
         }
+        boolean readNothing = false;
         if (kind == Kind.SLOW_READER) {
+            long before = check.received();
             receive(now, 1 + random.nextInt(4096));
+            readNothing = check.received() == before;
         }
-        boolean more = sent < total || kind == Kind.SLOW_READER || kind == Kind.RESETTER
-                || kind == Kind.HALF_CLOSER && !outputShut;
-        if (more && !done) {
-            schedule(now + 1 + random.nextLong(gapMax));
+        if (done) {
+            return;
+        }
+        // Steps only while they can do something; waiting is left to events: a full window waits
+        // for the server to read, a slow reader with nothing to read for the next arrival, a
+        // resetter with nothing to send for its moment.
+        if (blocked) {
+            net.onRoom(conn, roomAction);
+        }
+        boolean sending = sent < total && !closedByServerSeen && !blocked
+                || sent == total && kind == Kind.HALF_CLOSER && !outputShut;
+        waitingForData = kind == Kind.SLOW_READER && readNothing && !sending;
+        if (sending || kind == Kind.SLOW_READER && !waitingForData) {
+            long next = now + 1 + random.nextLong(gapMax);
+            schedule(kind == Kind.RESETTER && next - resetAt > 0 ? resetAt : next);
+        } else if (kind == Kind.RESETTER) {
+            schedule(resetAt);
         }
     }
 
@@ -155,6 +193,10 @@ final class SimClient {
     private void onArrival(long now) {
         if (done || conn == null) {
             return;
+        }
+        if (waitingForData) {
+            waitingForData = false;
+            schedule(now + 1 + random.nextLong(gapMax));
         }
         if (kind != Kind.SLOW_READER && kind != Kind.NON_READER) {
             receive(now, Integer.MAX_VALUE);

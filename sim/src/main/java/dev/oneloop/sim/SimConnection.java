@@ -44,6 +44,8 @@ public final class SimConnection extends SimSocket {
     /** Schedules of {@link #clientWake}: the last one has not fired yet, and its time. */
     boolean clientWakeScheduled;
     long clientWakeAt;
+    /** The client's sender waiting for room in {@link #up} (virtual time), fired once when the server reads or closes. */
+    SimNetwork.Action clientRoom;
     final SimNetwork.Action clientWakeFire = now -> {
         clientWakeScheduled = false;
         clientWake.fire(now);

@@ -163,6 +163,20 @@ public final class SimNetwork {
         }
     }
 
+    /** The client's side of {@code c} found no room to send: {@code action} fires once the server read from it or closed it. */
+    void onRoom(SimConnection c, Action action) {
+        c.clientRoom = action;
+    }
+
+    /** The server read from {@code c} or closed it: a client waiting for room may send again. */
+    void roomMade(SimConnection c) {
+        Action waiting = c.clientRoom;
+        if (waiting != null) {
+            c.clientRoom = null;
+            waiting.fire(now());
+        }
+    }
+
     /** The server side must look at {@code s} now and again at {@code time}. */
     void wakeServer(SimSocket s, long time) {
         if (realTime) {
@@ -218,6 +232,7 @@ public final class SimNetwork {
             waiting.resetByServer = true;
             waiting.down.discard();
             wakeClient(waiting, now());
+            roomMade(waiting);
         }
     }
 
