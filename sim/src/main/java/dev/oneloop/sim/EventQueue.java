@@ -12,7 +12,12 @@ final class EventQueue {
 
     private long[] times = new long[256];
     private long[] sequences = new long[256];
-    private SimNetwork.Action[] actions = new SimNetwork.Action[256];
+    /**
+     * {@code Object[]}, not {@code Action[]}: a store into an array of an interface type is type
+     * checked, and the JIT's speculation on the few action classes it saw first failed again with
+     * every new kind of action, recompiling whatever it was inlined into.
+     */
+    private Object[] actions = new Object[256];
     private int size;
     private long nextSequence;
 
@@ -55,11 +60,11 @@ final class EventQueue {
 
     /** Removes and returns the earliest action; the queue must not be empty. */
     SimNetwork.Action pollFirst() {
-        SimNetwork.Action first = actions[0];
+        SimNetwork.Action first = (SimNetwork.Action) actions[0];
         int last = --size;
         long time = times[last];
         long sequence = sequences[last];
-        SimNetwork.Action action = actions[last];
+        Object action = actions[last];
         actions[last] = null;
         if (last > 0) {
             int i = 0;

@@ -98,23 +98,24 @@ public final class SimNetwork {
     }
 
     // ---------------------------------------------------------------- scheduling (virtual time)
+    // Virtual time has one thread, the loop thread: the queue needs no monitor.
 
-    public synchronized void schedule(long time, Action action) {
+    public void schedule(long time, Action action) {
         queue.add(time, action);
     }
 
     /** Fires every action due at or before {@code now}, in time order. */
-    synchronized void runDue(long now) {
+    void runDue(long now) {
         while (!queue.isEmpty() && queue.firstTime() - now <= 0) {
             queue.pollFirst().fire(now);
         }
     }
 
-    synchronized boolean hasScheduled() {
+    boolean hasScheduled() {
         return !queue.isEmpty();
     }
 
-    synchronized long nextScheduled() {
+    long nextScheduled() {
         return queue.firstTime();
     }
 
@@ -126,7 +127,7 @@ public final class SimNetwork {
     }
 
     /** Runs the world alone (no server polling) until nothing is scheduled or {@code limit} is reached. */
-    public synchronized void drain(long limit) {
+    public void drain(long limit) {
         while (!queue.isEmpty() && queue.firstTime() - limit <= 0) {
             advanceTo(queue.firstTime());
             runDue(virtualNow);

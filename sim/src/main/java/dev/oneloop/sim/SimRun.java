@@ -2,6 +2,7 @@ package dev.oneloop.sim;
 
 import dev.oneloop.backend.BackendConfig;
 import dev.oneloop.server.EchoServer;
+import dev.oneloop.server.Observability;
 import dev.oneloop.server.ServerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -77,6 +78,9 @@ public final class SimRun {
         if (idle.nextInt(10) < 3) {
             config = config.withIdleTimeout(Duration.ofMillis(logUniform(idle, 10, 3000)));
         }
+        // Registering the MBean costs more than a short run's I/O; one run in eight keeps it covered.
+        // Drawn from a stream of its own too, for the same reason.
+        boolean jmx = new SplittableRandom(seed ^ 0x0A3B_0000_0000_0001L).nextInt(8) == 0;
         Faults faults = Faults.draw(random, config.statusInterval().toNanos());
         long stopAt = start + (random.nextInt(4) == 0 ? Duration.ofSeconds(1).toNanos() + random.nextLong(RUN_NANOS)
                 : RUN_NANOS * 3 / 4 + random.nextLong(RUN_NANOS / 4));
@@ -94,7 +98,7 @@ public final class SimRun {
         String failure = null;
         long end = start;
         try {
-            EchoServer server = new EchoServer(backend, config, net::now);
+            EchoServer server = new EchoServer(backend, config, Observability.DEFAULTS.withJmx(jmx), net::now);
             InetSocketAddress address = server.bind();
             Plan plan = new Plan(net, address, random.split(), clients, stopAt);
             List<SimClient.Kind> kinds = drawKinds(random);
