@@ -101,7 +101,6 @@ public final class SimBackend implements Backend {
     private final byte[] scribbles;
     private final ByteBuffer[] readViews;
     private final CRC32C crc = new CRC32C();
-    private byte[] checksumScratch = new byte[4096];
     private Observer observer = NO_OBSERVER;
     private volatile boolean wakeup;
     private boolean inPoll;
@@ -792,20 +791,16 @@ public final class SimBackend implements Backend {
     }
 
     /**
-     * CRC32C of {@code b[start, end)}, leaving {@code b} as it is: the bytes are copied out by an
-     * absolute get (no view to allocate, the position and limit the caller or the sending use are untouched).
+     * CRC32C of {@code b[start, end)}, leaving {@code b} as it is: the CRC reads a view of those
+     * bytes in place (a copy of a 16 KiB chunk cost more than the view), so the position and limit
+     * the caller or the sending use are untouched.
      */
     private long checksum(ByteBuffer b, int start, int end) {
-        if (end > b.limit()) {
-            b = b.duplicate().limit(end); // the owner moved its limit: only the bytes count
-        }
-        int n = end - start;
-        if (checksumScratch.length < n) {
-            checksumScratch = new byte[Math.max(n, 2 * checksumScratch.length)];
-        }
-        b.get(start, checksumScratch, 0, n);
+        ByteBuffer bytes = end > b.limit()
+                ? b.duplicate().limit(end).position(start) // the owner moved its limit: only the bytes count
+                : b.slice(start, end - start);
         crc.reset();
-        crc.update(checksumScratch, 0, n);
+        crc.update(bytes);
         return crc.getValue();
     }
 
