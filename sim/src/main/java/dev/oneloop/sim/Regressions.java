@@ -17,15 +17,14 @@ public final class Regressions {
                     + " with more handles than config.backendConfig() (its slot table was sized once, from the config)"),
             new Seed(15, "EchoServer closed an idle connection up to one scan period before --idle-timeout: a read delivered"
                     + " while the idle scan was overdue got the old tick, and the scan advanced the tick before checking"),
-            // These seeds each caught a bug planted in a scratch copy of the server (sim/README.md, "Planted bugs");
-            // they keep catching that class of bug.
-            new Seed(1, "planted: broadcast skipping one connection; a watermark that never pauses reading"),
-            new Seed(4, "planted: accept re-armed at once after EMFILE, ignoring the back-off"),
-            new Seed(14, "planted: half-close closing with output still queued"),
-            new Seed(17, "planted: a chunk returned to the pool while a closed connection's write was in flight"),
-            new Seed(3, "planted, after the fan-out rewrite: half-close closing with output still queued"),
-            new Seed(357, "planted, after the fan-out rewrite: a chunk returned to the pool while a closed connection's write"
-                    + " was in flight"));
+            // The seeds that catch each bug in sim/planted/ first (sim/planted/hunt, seeds 1..2000; sim/README.md,
+            // "Planted bugs"), the two real bugs above included: they keep catching that class of bug.
+            new Seed(3, "the idle-timeout bug of seed 15 (planted again: idle-tick-advanced-before-scan)"),
+            new Seed(1, "planted: broadcast-skips-one"),
+            new Seed(24, "planted: watermark-never-pauses"),
+            new Seed(4, "planted: accept-ignores-backoff"),
+            new Seed(14, "planted: half-close-drops-output"),
+            new Seed(357, "planted: chunk-reused-in-flight (the only seed of 1..2000 that catches it)"));
 
     private Regressions() {
     }
