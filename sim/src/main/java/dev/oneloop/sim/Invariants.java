@@ -1,5 +1,6 @@
 package dev.oneloop.sim;
 
+import dev.oneloop.server.IdleTracker;
 import dev.oneloop.server.ServerConfig;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,8 @@ final class Invariants implements SimBackend.Observer {
         /** A receive is armed (as the model sees it), and when one was last armed: the server's "heard". */
         boolean armed;
         long lastHeard;
+        /** The server's idle tick ({@link #scanTick}) when a receive was last armed: what the server stamps. */
+        int heardTick;
         /** N and deadline of every tick that reached it. */
         final LongList expectedN = new LongList();
         final LongList tickDeadlines = new LongList();
@@ -80,6 +83,13 @@ final class Invariants implements SimBackend.Observer {
     private boolean tickPending;
     private long pendingN;
     private boolean scanBeforeTick;
+    /**
+     * The server's idle tick ({@code IdleTracker}): advanced by every scan after it looked. A scan
+     * closes exactly the connections heard more than {@code IdleTracker.STEPS} ticks before it.
+     */
+    private int scanTick;
+    /** The tick the scan of the last window looked with, when it ran before that window's tick. */
+    private int pendingScanTick;
     private long pendingDeadline;
     long ticks;
     /** Set by the stop action; the first poll returning after it is the last turn of the serving loop. */
@@ -112,6 +122,11 @@ final class Invariants implements SimBackend.Observer {
      */
     private boolean idleClose(Model m, long now) {
         return idleTimeout > 0 && now - m.lastHeard >= idleTimeout && (m.armed || m.eof);
+    }
+
+    /** The scan before the last window's tick closed {@code m} (if it was open then): the server's own rule. */
+    private boolean closedByScan(Model m) {
+        return pendingScanTick - m.heardTick > IdleTracker.STEPS && (m.armed || m.eof);
     }
 
     List<Model> models() {
@@ -259,6 +274,7 @@ final class Invariants implements SimBackend.Observer {
             nextDeadline = nextRun(nextDeadline, interval, now); // missed ticks are skipped, not burst
         }
         if (scanDue) {
+            pendingScanTick = scanTick++;
             nextScan = nextRun(nextScan, scanInterval, now);
             scanRanLast = !(tickDue && scanBeforeTick);
         } else if (tickDue) {
@@ -291,7 +307,9 @@ final class Invariants implements SimBackend.Observer {
         if (scanBeforeTick) {
             pendingTick.clear();
             for (Model m : tickReached) {
-                if (m.c.serverClosed && idleClose(m, lastReturn)) {
+                // By the server's ticks, not by time: one idle by time but not yet by ticks was still
+                // open at the tick, and a broadcast that pushed it past maxBacklog closed it (seed 104931).
+                if (m.c.serverClosed && closedByScan(m)) {
                     pendingTick.add(m);
                 }
             }
@@ -477,6 +495,7 @@ final class Invariants implements SimBackend.Observer {
         readArmsDuringCallback++;
         m.armed = true;
         m.lastHeard = net.now();
+        m.heardTick = scanTick;
     }
 
     @Override
