@@ -58,12 +58,14 @@ final class SimClient {
     boolean done;
     boolean finished;
     long finishedAt;
-    /** A step is scheduled at {@link #stepAt}; a step event for another time was superseded by an earlier one. */
-    private boolean stepScheduled;
+    /** The step scheduled (at {@link #stepAt}), or null; step events still queued but not this one were superseded. */
+    private StepEvent liveStep;
     private long stepAt;
+    /** Step events of this client in the queue, live or superseded: while one is, the next needs an instance of its own. */
+    private int queuedSteps;
+    private final StepEvent reusableStep = new StepEvent();
     /** A slow reader found nothing to read and has nothing to send: the next arrival schedules its step. */
     private boolean waitingForData;
-    private final SimNetwork.Action stepAction = this::onStep;
     /** Handed to the network while a send found no room: the server read (or the connection ended). */
     private final SimNetwork.Action roomAction = this::onRoom;
 
@@ -97,21 +99,31 @@ final class SimClient {
         step(now);
     }
 
-    /** Schedules the next step at {@code time} unless one is due no later. */
+    /**
+     * Schedules the next step at {@code time} unless one is due no later. An earlier step supersedes
+     * the one scheduled, which stays queued and does nothing when it fires; which one is live is told
+     * by identity, not by time, since a step may fire later than scheduled (after a pause).
+     */
     private void schedule(long time) {
-        if (!stepScheduled || time - stepAt < 0) {
-            stepScheduled = true;
-            stepAt = time;
-            context.network().schedule(time, stepAction);
+        if (liveStep != null && time - stepAt >= 0) {
+            return;
         }
+        StepEvent step = queuedSteps == 0 ? reusableStep : new StepEvent();
+        liveStep = step;
+        stepAt = time;
+        queuedSteps++;
+        context.network().schedule(time, step);
     }
 
-    private void onStep(long now) {
-        if (!stepScheduled || now != stepAt) {
-            return; // superseded by an earlier step
+    private final class StepEvent implements SimNetwork.Action {
+        @Override
+        public void fire(long now) {
+            queuedSteps--;
+            if (this == liveStep) {
+                liveStep = null;
+                step(now);
+            }
         }
-        stepScheduled = false;
-        step(now);
     }
 
     /** The server read from a window this client found full (or the connection ended): send again after a gap. */
