@@ -29,6 +29,16 @@ final class EventQueue {
         return size;
     }
 
+    /** {@code action} is queued (a linear scan: for checks at the end of a run). */
+    boolean contains(SimNetwork.Action action) {
+        for (int i = 0; i < size; i++) {
+            if (actions[i] == action) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Time of the earliest action; the queue must not be empty. */
     long firstTime() {
         return times[0];

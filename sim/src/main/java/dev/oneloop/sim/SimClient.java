@@ -254,6 +254,22 @@ final class SimClient {
         }
     }
 
+    /**
+     * The simulator's own check: not done, with something left to do, and nothing queued or awaited
+     * that will wake it (a step, room in the window, the next arrival). A client that stalls silently
+     * would only make runs do less, with nothing failing.
+     */
+    boolean stalled() {
+        if (done || conn == null) {
+            return false;
+        }
+        boolean work = sent < total && !closedByServerSeen || kind == Kind.RESETTER || kind == Kind.SLOW_READER
+                || sent == total && kind == Kind.HALF_CLOSER && !outputShut;
+        boolean wakes = liveStep != null && context.network().isScheduled(liveStep) || conn.clientRoom == roomAction
+                || waitingForData;
+        return work && !wakes;
+    }
+
     /** Every byte sent came back. */
     boolean echoComplete() {
         return check.echoed() == sent && sent == total;

@@ -111,6 +111,11 @@ public final class SimNetwork {
         }
     }
 
+    /** {@code action} is scheduled and has not fired yet. */
+    boolean isScheduled(Action action) {
+        return queue.contains(action);
+    }
+
     boolean hasScheduled() {
         return !queue.isEmpty();
     }

@@ -124,6 +124,11 @@ public final class SimRun {
             });
             server.run();
             end = net.now();
+            for (SimClient client : clients) {
+                if (client.stalled()) {
+                    throw new SimFailure(client + " stalled: it has more to do and nothing will wake it (a bug of the simulator)");
+                }
+            }
             invariants.afterRun(end);
             net.drain(end + Duration.ofSeconds(10).toNanos());
             for (SimClient client : clients) {
