@@ -24,7 +24,11 @@ class AllocationTest {
             client.roundTrip("SET key:000 value-of-key-000\r\n", "+OK\r\n");
             String pipeline = (PING + GET).repeat(50);
             String replies = ("+PONG\r\n" + REPLY).repeat(50);
-            exchange(client, pipeline, replies, 400); // warm-up: let the JIT compile the hot path
+            // Warm-up of both patterns: let the JIT compile the hot paths. A method compiled or
+            // deoptimized inside a measured window runs interpreted for a while, and objects that
+            // escape analysis had removed are allocated for real (seen: 1,520 B in the round trips).
+            exchange(client, pipeline, replies, 400);
+            exchange(client, PING + GET, "+PONG\r\n" + REPLY, 2_000);
             long loop = server.thread().threadId();
             long before = threads.getThreadAllocatedBytes(loop);
             int requests = exchange(client, pipeline, replies, 400);
@@ -39,9 +43,12 @@ class AllocationTest {
             // per loop turn themselves (Netty's IoUringIoHandler: a method reference per run, DESIGN.md);
             // there each exchange (one loop turn or two) may cost a bounded amount, while an allocation
             // per request here would cost 100 times that per pipelined exchange and still fail.
+            // The round trips' window is long enough (2,000 exchanges, a loop turn or two each) for a few
+            // objects now and then even there (seen on epoll: 504 to 1,520 B in all, not per request), so
+            // it allows one byte per request: a single allocation per request (16 B or more) still fails.
             boolean allocationFreeBackend = backend.equals("nio") || backend.equals("epoll");
             long pipelinedAllowance = allocationFreeBackend ? 1024 : 1024 + 256L * 400;
-            long roundTripAllowance = allocationFreeBackend ? 1024 : 1024 + 256L * 2_000;
+            long roundTripAllowance = allocationFreeBackend ? 4_000 : 1024 + 256L * 2_000;
             System.out.printf("allocation [%s]: %d B for 40000 pipelined PING/GET, %d B for 4000 in round trips%n",
                     backend, pipelined, oneAtATime);
             assertThat(pipelined).as("bytes allocated on the loop thread for 40000 pipelined PING/GET").isLessThan(pipelinedAllowance);
