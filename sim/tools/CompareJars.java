@@ -8,7 +8,7 @@ import java.nio.file.Path;
 /**
  * Seeds per second of the loop thread's CPU for two builds of the simulator, in one JVM, with the JIT
  * warm: each jar in a class loader of its own, blocks of seeds alternating between them (A B, B A,
- * ...), both running the same seeds in a block, each seed twice as the sweep does. The first block
+ * ...), both running the same seeds in a block through {@code Main.check}, as a sweep does. The first block
  * is the warm-up and not counted. On a shared VM whose speed drifts, the ratio within one run is the
  * figure to trust; pin it to one core with taskset.
  *
@@ -34,7 +34,9 @@ public class CompareJars {
                 throw new IllegalArgumentException("no such jar: " + jar);
             }
             ClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
-            run[i] = loader.loadClass("dev.oneloop.sim.SimRun").getMethod("run", long.class, boolean.class);
+            // What a sweep does per seed: Main.check runs it twice and compares the traces.
+            run[i] = loader.loadClass("dev.oneloop.sim.Main").getDeclaredMethod("check", long.class, boolean.class);
+            run[i].setAccessible(true);
         }
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         double[] seconds = new double[2];
@@ -44,7 +46,6 @@ public class CompareJars {
                 long from = first + (long) b * perBlock;
                 long start = threads.getCurrentThreadCpuTime();
                 for (long seed = from; seed < from + perBlock; seed++) {
-                    run[i].invoke(null, seed, false);
                     run[i].invoke(null, seed, false);
                 }
                 double s = (threads.getCurrentThreadCpuTime() - start) / 1e9;
