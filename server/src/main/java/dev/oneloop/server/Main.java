@@ -195,7 +195,7 @@ public final class Main implements Callable<Integer> {
                 err.flush();
                 return CommandLine.ExitCode.SOFTWARE;
             }
-            if (!stopOnSignals(server)) {
+            if (!stopOnSignals(server, stopped)) {
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(server, stopped, exitCode), "echo-server-shutdown"));
             }
             System.out.println("listening on " + EchoServer.hostAndPort(address) + " backend=" + backend.name());
@@ -218,7 +218,7 @@ public final class Main implements Callable<Integer> {
      * one run in four). Through sun.misc.Signal by reflection: javac's warning for that internal API
      * cannot be suppressed, and -Werror would fail the build. Returns false where it is missing.
      */
-    private static boolean stopOnSignals(EchoServer server) {
+    private static boolean stopOnSignals(EchoServer server, CountDownLatch stopped) {
         try {
             Class<?> signal = Class.forName("sun.misc.Signal");
             Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
@@ -228,7 +228,7 @@ public final class Main implements Callable<Integer> {
                             LOG.atInfo().addKeyValue("signal", args[0]).addKeyValue("connections", server.activeConnections())
                                     .log("termination requested");
                             server.requestStop();
-                            haltIfStuck(server);
+                            haltIfStuck(server, stopped);
                             yield null;
                         }
                         case "hashCode" -> System.identityHashCode(proxy);
@@ -247,21 +247,28 @@ public final class Main implements Callable<Integer> {
     }
 
     /**
-     * The bound the shutdown hook had: a server that has not stopped by its shutdown timeout plus 5 s
-     * (a stuck loop) is halted, so a signal always ends the process. A daemon thread, gone with a
-     * clean exit.
+     * A loop that has not stopped by {@link #stopBoundMillis} after the signal (a stuck loop) is
+     * halted, so a signal always ends the process; one that stopped in time is left to exit on its
+     * own, however long the JVM's shutdown (writing a recording) then takes. A daemon thread.
      */
-    private static void haltIfStuck(EchoServer server) {
-        long millis = server.config().shutdownTimeout().toMillis() + 5_000;
+    private static void haltIfStuck(EchoServer server, CountDownLatch stopped) {
+        long millis = stopBoundMillis(server);
         Thread.ofPlatform().daemon().name("echo-server-shutdown-watchdog").start(() -> {
             try {
-                Thread.sleep(millis);
+                if (stopped.await(millis, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
             } catch (InterruptedException e) {
                 return;
             }
             LOG.atError().addKeyValue("millis", millis).log("server did not stop in time after the signal: halting");
             Runtime.getRuntime().halt(CommandLine.ExitCode.SOFTWARE);
         });
+    }
+
+    /** How long a signalled server may take to stop: its shutdown timeout plus 5 s. */
+    private static long stopBoundMillis(EchoServer server) {
+        return server.config().shutdownTimeout().toMillis() + 5_000;
     }
 
     /**
@@ -277,7 +284,7 @@ public final class Main implements Callable<Integer> {
         server.requestStop();
         boolean done;
         try {
-            done = stopped.await(server.config().shutdownTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            done = stopped.await(stopBoundMillis(server), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             done = false;
         }
