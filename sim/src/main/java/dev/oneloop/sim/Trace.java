@@ -28,10 +28,7 @@ public final class Trace {
     /** Records an event: its time, what, the connection (or handle) and a number (bytes, N). */
     public void event(long now, String what, long who, long value) {
         events++;
-        hash = mix(hash ^ now);
-        hash = mix(hash ^ what.hashCode());
-        hash = mix(hash ^ who);
-        hash = mix(hash ^ value);
+        hash = fold(fold(fold(fold(hash, now), what.hashCode()), who), value);
         if (keepText) {
             if (lines.size() == KEPT_LINES) {
                 lines.removeFirst();
@@ -42,12 +39,12 @@ public final class Trace {
 
     /** Folds a checksum of data (e.g. bytes read) into the hash. */
     public void data(long checksum) {
-        hash = mix(hash ^ checksum);
+        hash = fold(hash, checksum);
     }
 
     public void note(long now, String text) {
         events++;
-        hash = mix(hash ^ text.hashCode());
+        hash = fold(hash, text.hashCode());
         if (keepText) {
             if (lines.size() == KEPT_LINES) {
                 lines.removeFirst();
@@ -57,7 +54,7 @@ public final class Trace {
     }
 
     public long hash() {
-        return hash;
+        return mix(hash);
     }
 
     public long events() {
@@ -69,6 +66,18 @@ public final class Trace {
         return List.copyOf(lines);
     }
 
+    /**
+     * Folds one word into the running hash: for a given hash, different words give different
+     * results (xor, a multiplication by an odd constant and a rotation are each one-to-one), so
+     * two runs' hashes part at their first differing event, and the rotation carries the product's
+     * well-mixed high bits down to where the next word lands. A fifth of the cost of a full mix per
+     * word, which an event's four words paid before: a run folds some 19,000 events.
+     */
+    private static long fold(long hash, long word) {
+        return Long.rotateLeft((hash ^ word) * 0x9E3779B97F4A7C15L, 29);
+    }
+
+    /** SplitMix64's finalizer, once for the hash reported. */
     private static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
