@@ -3,6 +3,7 @@ package dev.oneloop.examples.resp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -14,6 +15,8 @@ class AllocationTest {
     private static final String PING = "*1\r\n$4\r\nPING\r\n";
     private static final String GET = "*2\r\n$3\r\nGET\r\n$7\r\nkey:000\r\n";
     private static final String REPLY = "$16\r\nvalue-of-key-000\r\n";
+    /** How long windows over their allowance are measured again, waiting for the JIT to finish. */
+    private static final Duration STEADY_STATE_BOUND = Duration.ofSeconds(30);
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
@@ -30,28 +33,47 @@ class AllocationTest {
             exchange(client, pipeline, replies, 400);
             exchange(client, PING + GET, "+PONG\r\n" + REPLY, 2_000);
             long loop = server.thread().threadId();
-            long before = threads.getThreadAllocatedBytes(loop);
-            int requests = exchange(client, pipeline, replies, 400);
-            long pipelined = threads.getThreadAllocatedBytes(loop) - before;
 
-            before = threads.getThreadAllocatedBytes(loop);
-            requests += exchange(client, PING + GET, "+PONG\r\n" + REPLY, 2_000) / 2;
-            long oneAtATime = threads.getThreadAllocatedBytes(loop) - before;
-
-            // nio and epoll allocate nothing per loop turn (the contract suite checks it), so there the
-            // loop thread's total is this server's own: it must be nothing. Other backends may allocate
-            // per loop turn themselves (Netty's IoUringIoHandler: a method reference per run, DESIGN.md);
-            // there each exchange (one loop turn or two) may cost a bounded amount, while an allocation
-            // per request here would cost 100 times that per pipelined exchange and still fail.
-            // Even there a few objects appear now and then in a window, not per request: on epoll 504 and
+            // The loop thread's total is this server's own on every backend but iouring-netty, whose
+            // Netty IoUringIoHandler allocates per loop turn itself (a method reference per run,
+            // DESIGN.md): there each exchange (one loop turn or two) may cost a bounded amount, while an
+            // allocation per request would cost 100 times that per pipelined exchange and still fail.
+            // Elsewhere a few objects appear now and then in a window, not per request: on epoll 504 and
             // 888 B in the round trips, and twice exactly 1,520 B in one window or the other (not tracked
             // down). So each window allows 4,000 B in all, one byte per round-trip request and a tenth of
             // one per pipelined request: a single allocation per request (16 B or more) still fails.
-            boolean allocationFreeBackend = backend.equals("nio") || backend.equals("epoll");
-            long pipelinedAllowance = allocationFreeBackend ? 4_000 : 1024 + 256L * 400;
-            long roundTripAllowance = allocationFreeBackend ? 4_000 : 1024 + 256L * 2_000;
-            System.out.printf("allocation [%s]: %d B for 40000 pipelined PING/GET, %d B for 4000 in round trips%n",
-                    backend, pipelined, oneAtATime);
+            boolean allocatesPerTurn = backend.equals("iouring-netty");
+            long pipelinedAllowance = allocatesPerTurn ? 1024 + 256L * 400 : 4_000;
+            long roundTripAllowance = allocatesPerTurn ? 1024 + 256L * 2_000 : 4_000;
+            // Steady state is what is claimed. On iouring the JDK's errno capture check
+            // (SharedUtils.checkCaptureSegment) allocates a 40 B segment slice per io_uring_enter until
+            // C2 has compiled Ring.enter: 80 B per exchange. The warm-up above (about 5,000 enters) is
+            // not enough for that: on a 2-core machine it took 5 to 10 more pairs of windows (30,000 to
+            // 55,000 enters in all). So windows over their allowance are measured again, warmer, for up
+            // to STEADY_STATE_BOUND; only the last pair is asserted. An allocation per request never
+            // gets quiet and still fails.
+            long giveUp = System.nanoTime() + STEADY_STATE_BOUND.toNanos();
+            long pipelined;
+            long oneAtATime;
+            int requests = 0;
+            for (int attempt = 1; ; attempt++) {
+                long before = threads.getThreadAllocatedBytes(loop);
+                requests += exchange(client, pipeline, replies, 400);
+                pipelined = threads.getThreadAllocatedBytes(loop) - before;
+
+                before = threads.getThreadAllocatedBytes(loop);
+                requests += exchange(client, PING + GET, "+PONG\r\n" + REPLY, 2_000) / 2;
+                oneAtATime = threads.getThreadAllocatedBytes(loop) - before;
+
+                boolean last = (pipelined < pipelinedAllowance && oneAtATime < roundTripAllowance) || System.nanoTime() - giveUp >= 0;
+                if (last || attempt <= 20) {
+                    System.out.printf("allocation [%s], attempt %d: %d B for 40000 pipelined PING/GET, %d B for 4000 in round trips%n",
+                            backend, attempt, pipelined, oneAtATime);
+                }
+                if (last) {
+                    break;
+                }
+            }
             assertThat(pipelined).as("bytes allocated on the loop thread for 40000 pipelined PING/GET").isLessThan(pipelinedAllowance);
             assertThat(oneAtATime).as("bytes allocated on the loop thread for 4000 PING/GET in round trips").isLessThan(roundTripAllowance);
             assertThat(requests).isPositive();
