@@ -5,16 +5,9 @@ import dev.oneloop.backend.BackendSelectionException;
 import dev.oneloop.backend.Backends;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import jdk.jfr.FlightRecorder;
-import jdk.jfr.Recording;
-import jdk.jfr.RecordingState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -183,8 +176,8 @@ public final class Main implements Callable<Integer> {
             err.flush();
             return CommandLine.ExitCode.USAGE;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        AtomicInteger exitCode = new AtomicInteger(CommandLine.ExitCode.OK);
+        SignalStop signals = null;
+        int exitCode = CommandLine.ExitCode.OK;
         try (backend) {
             EchoServer server = new EchoServer(backend, config, observability, System::nanoTime);
             InetSocketAddress address;
@@ -195,139 +188,19 @@ public final class Main implements Callable<Integer> {
                 err.flush();
                 return CommandLine.ExitCode.SOFTWARE;
             }
-            if (!stopOnSignals(server, stopped)) {
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(server, stopped, exitCode), "echo-server-shutdown"));
-            }
+            signals = SignalStop.install("echo-server", config.shutdownTimeout(), server::activeConnections, server::requestStop);
             System.out.println("listening on " + EchoServer.hostAndPort(address) + " backend=" + backend.name());
             System.out.flush();
             server.run();
         } catch (IOException | RuntimeException e) {
             LOG.atError().setCause(e).log("server loop failed");
-            exitCode.set(CommandLine.ExitCode.SOFTWARE);
+            exitCode = CommandLine.ExitCode.SOFTWARE;
         } finally {
-            stopped.countDown();
-        }
-        return exitCode.get();
-    }
-
-    /**
-     * SIGTERM and SIGINT ask the server to stop, and {@link #call} returns once it has shut down
-     * gracefully: the JVM's shutdown starts only then, so its hooks see everything the shutdown did
-     * (Flight Recorder's hook, writing a recording started with -XX:StartFlightRecording, raced the
-     * server's closes when the signal started the JVM's shutdown: the recording missed them in about
-     * one run in four). Through sun.misc.Signal by reflection: javac's warning for that internal API
-     * cannot be suppressed, and -Werror would fail the build. Returns false where it is missing.
-     */
-    private static boolean stopOnSignals(EchoServer server, CountDownLatch stopped) {
-        try {
-            Class<?> signal = Class.forName("sun.misc.Signal");
-            Class<?> handlerType = Class.forName("sun.misc.SignalHandler");
-            Object handler = java.lang.reflect.Proxy.newProxyInstance(handlerType.getClassLoader(), new Class<?>[] {handlerType},
-                    (proxy, method, args) -> switch (method.getName()) {
-                        case "handle" -> {
-                            LOG.atInfo().addKeyValue("signal", args[0]).addKeyValue("connections", server.activeConnections())
-                                    .log("termination requested");
-                            server.requestStop();
-                            haltIfStuck(server, stopped);
-                            yield null;
-                        }
-                        case "hashCode" -> System.identityHashCode(proxy);
-                        case "equals" -> proxy == args[0];
-                        default -> "echo-server signal handler";
-                    });
-            var handle = signal.getMethod("handle", signal, handlerType);
-            for (String name : new String[] {"TERM", "INT"}) {
-                handle.invoke(null, signal.getConstructor(String.class).newInstance(name), handler);
-            }
-            return true;
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            LOG.atDebug().setCause(e).log("no sun.misc.Signal: stopping on SIGTERM/SIGINT from a shutdown hook");
-            return false;
-        }
-    }
-
-    /**
-     * A loop that has not stopped by {@link #stopBoundMillis} after the signal (a stuck loop) is
-     * halted, so a signal always ends the process; one that stopped in time is left to exit on its
-     * own, however long the JVM's shutdown (writing a recording) then takes. A daemon thread.
-     */
-    private static void haltIfStuck(EchoServer server, CountDownLatch stopped) {
-        long millis = stopBoundMillis(server);
-        Thread.ofPlatform().daemon().name("echo-server-shutdown-watchdog").start(() -> {
-            try {
-                if (stopped.await(millis, TimeUnit.MILLISECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
-            LOG.atError().addKeyValue("millis", millis).log("server did not stop in time after the signal: halting");
-            Runtime.getRuntime().halt(CommandLine.ExitCode.SOFTWARE);
-        });
-    }
-
-    /** How long a signalled server may take to stop: its shutdown timeout plus 5 s. */
-    private static long stopBoundMillis(EchoServer server) {
-        return server.config().shutdownTimeout().toMillis() + 5_000;
-    }
-
-    /**
-     * Where sun.misc.Signal is missing, runs in a shutdown hook, which is how SIGTERM and SIGINT
-     * reach a Java program otherwise. The JVM would report a signal death (143) after the hooks, so
-     * once the server has stopped cleanly the hook ends the process with the server's exit code.
-     */
-    private static void stopOnSignal(EchoServer server, CountDownLatch stopped, AtomicInteger exitCode) {
-        if (stopped.getCount() == 0) {
-            return; // the server ended by itself and main is exiting with its own code
-        }
-        LOG.atInfo().addKeyValue("connections", server.activeConnections()).log("termination requested (SIGTERM/SIGINT)");
-        server.requestStop();
-        boolean done;
-        try {
-            done = stopped.await(stopBoundMillis(server), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            done = false;
-        }
-        System.out.flush();
-        finishRecordings();
-        Runtime.getRuntime().halt(done ? exitCode.get() : CommandLine.ExitCode.SOFTWARE);
-    }
-
-    /**
-     * halt() skips the JVM's other shutdown hooks, Flight Recorder's among them: a recording started
-     * with -XX:StartFlightRecording:filename=... is written here instead, as JFR would at exit. If
-     * Flight Recorder's own hook is already writing it, stop() waits for it and then reports the
-     * recording stopped.
-     */
-    private static void finishRecordings() {
-        // A recording started with the JVM flag does not initialize the FlightRecorder API; asking
-        // for it then would start Flight Recorder just to find nothing.
-        boolean startedByFlag = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .anyMatch(argument -> argument.startsWith("-XX:StartFlightRecording"));
-        if (!startedByFlag && !FlightRecorder.isInitialized()) {
-            return;
-        }
-        FlightRecorder recorder = FlightRecorder.getFlightRecorder();
-        for (Recording recording : recorder.getRecordings()) {
-            if (recording.getState() == RecordingState.RUNNING && recording.getDestination() != null) {
-                try {
-                    recording.stop();
-                } catch (IllegalStateException e) {
-                    // Flight Recorder's own hook stopped it first.
-                }
+            if (signals != null) {
+                signals.stopped(exitCode);
             }
         }
-        // Flight Recorder's hook may be writing a recording it stopped first; it closes every
-        // recording when done. Wait for that, boundedly, before halt() cuts it short.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() - deadline < 0
-                && recorder.getRecordings().stream().anyMatch(r -> r.getDestination() != null && r.getState() != RecordingState.CLOSED)) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
+        return exitCode;
     }
 
     /**
