@@ -3,9 +3,9 @@ package dev.oneloop.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.oneloop.backend.testing.ReceiveQueues;
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -112,27 +112,6 @@ class EchoServerProcessTest {
         assertThat(byType.get("oneloop.ConnectionClosed")).extracting(e -> e.getString("reason")).contains("shutdown");
     }
 
-    /**
-     * Waits until the server's end of the connection from {@code clientPort} has no unread bytes
-     * left in its receive queue ({@code /proc/net/tcp}, or {@code tcp6} for a dual-stack socket as
-     * NIO and Netty create; same network namespace).
-     */
-    private static void awaitReadByServer(int serverPort, int clientPort, Duration timeout) {
-        String local = String.format(":%04X ", serverPort);
-        String remote = String.format(":%04X ", clientPort);
-        await().atMost(timeout).pollInterval(Duration.ofMillis(20)).until(() -> {
-            List<String> lines = new ArrayList<>(Files.readAllLines(Path.of("/proc/net/tcp")));
-            lines.addAll(Files.readAllLines(Path.of("/proc/net/tcp6")));
-            for (String line : lines) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 4 && (f[1] + " ").endsWith(local) && (f[2] + " ").endsWith(remote)) {
-                    return Long.parseLong(f[4].substring(f[4].indexOf(':') + 1), 16) == 0;
-                }
-            }
-            return false;
-        });
-    }
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void flushesPendingOutputOnSigtermAndExitsWithZero(String backend) throws Exception {
@@ -146,7 +125,7 @@ class EchoServerProcessTest {
             // reading, so it is sent once the server has read everything (on a busy machine that can
             // take longer than any fixed sleep).
             client.getOutputStream().write(sent);
-            awaitReadByServer(server.address.getPort(), client.getLocalPort(), Duration.ofSeconds(20));
+            ReceiveQueues.awaitReadByServer(server.address.getPort(), client.getLocalPort(), Duration.ofSeconds(20));
             server.signal("TERM");
 
             assertThat(Clients.readToEnd(client.getInputStream())).as("everything echoed, then EOF").isEqualTo(sent);
