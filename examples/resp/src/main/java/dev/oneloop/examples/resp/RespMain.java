@@ -5,14 +5,12 @@ import dev.oneloop.backend.BackendSelectionException;
 import dev.oneloop.backend.Backends;
 import dev.oneloop.server.ByteSizes;
 import dev.oneloop.server.Durations;
+import dev.oneloop.server.SignalStop;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -151,8 +149,8 @@ public final class RespMain implements Callable<Integer> {
             err.flush();
             return CommandLine.ExitCode.USAGE;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        AtomicInteger exitCode = new AtomicInteger(CommandLine.ExitCode.OK);
+        SignalStop signals = null;
+        int exitCode = CommandLine.ExitCode.OK;
         try (backend) {
             RespServer server = new RespServer(backend, config, System::nanoTime);
             InetSocketAddress address;
@@ -163,33 +161,19 @@ public final class RespMain implements Callable<Integer> {
                 err.flush();
                 return CommandLine.ExitCode.SOFTWARE;
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(server, stopped, exitCode), "resp-server-shutdown"));
+            signals = SignalStop.install("resp-server", config.shutdownTimeout(), server::activeConnections, server::requestStop);
             System.out.println("listening on " + RespServer.hostAndPort(address) + " backend=" + backend.name());
             System.out.flush();
             server.run();
         } catch (IOException | RuntimeException e) {
             LOG.atError().setCause(e).log("server loop failed");
-            exitCode.set(CommandLine.ExitCode.SOFTWARE);
+            exitCode = CommandLine.ExitCode.SOFTWARE;
         } finally {
-            stopped.countDown();
+            if (signals != null) {
+                signals.stopped(exitCode);
+            }
         }
-        return exitCode.get();
-    }
-
-    /** SIGTERM/SIGINT reach Java as shutdown hooks; once the server stopped cleanly, exit with its code instead of 143. */
-    private static void stopOnSignal(RespServer server, CountDownLatch stopped, AtomicInteger exitCode) {
-        if (stopped.getCount() == 0) {
-            return;
-        }
-        server.requestStop();
-        boolean done;
-        try {
-            done = stopped.await(server.config().shutdownTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            done = false;
-        }
-        System.out.flush();
-        Runtime.getRuntime().halt(done ? exitCode.get() : CommandLine.ExitCode.SOFTWARE);
+        return exitCode;
     }
 
     static final class Defaults implements CommandLine.IDefaultValueProvider {

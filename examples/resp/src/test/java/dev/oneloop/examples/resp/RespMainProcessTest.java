@@ -3,6 +3,7 @@ package dev.oneloop.examples.resp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.oneloop.backend.testing.ReceiveQueues;
 import dev.oneloop.backend.testing.RequiredBackends;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,9 +33,15 @@ class RespMainProcessTest {
 
     /** The child JVM: {@link RespMain} on this test run's class path, under {@code ulimit -n} if {@code maxOpenFiles > 0}. */
     private Process start(String backend, int maxOpenFiles, String... args) throws IOException {
+        return start(backend, List.of(), maxOpenFiles, args);
+    }
+
+    /** {@link #start(String, int, String...)} with extra JVM options. */
+    private Process start(String backend, List<String> jvmOptions, int maxOpenFiles, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-Dbackend=" + backend,
-                "-cp", System.getProperty("java.class.path"), RespMain.class.getName()));
+                "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-Dbackend=" + backend));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), RespMain.class.getName()));
         command.addAll(List.of(args));
         if (maxOpenFiles > 0) {
             List<String> limited = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$0\" \"$@\""));
@@ -47,7 +56,12 @@ class RespMainProcessTest {
     }
 
     private static InetSocketAddress listening(Process p, String backend) throws IOException {
-        String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        BufferedReader stdout = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = stdout.readLine();
+        // The JVM may print first, e.g. Flight Recorder's "Started recording" lines.
+        for (int skipped = 0; line != null && line.startsWith("[") && skipped < 10; skipped++) {
+            line = stdout.readLine();
+        }
         assertThat(line).matches("listening on 127\\.0\\.0\\.1:\\d+ backend=" + backend);
         return new InetSocketAddress("127.0.0.1", Integer.parseInt(line.split(" ")[2].split(":")[1].trim()));
     }
@@ -71,23 +85,82 @@ class RespMainProcessTest {
         assertThat(err.toString()).startsWith("resp-server: ").contains("(try --help)");
     }
 
+    /**
+     * SIGTERM (what {@link Process#destroy()} sends on Linux) with 4 MiB of replies still queued for
+     * a client that has not read them yet: the signal only asks the server to stop, every reply is
+     * flushed, the connection closed, and {@code main} returns 0.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.oneloop.examples.resp.Backends#names")
-    void flushesRepliesOnSigtermAndExitsWithZero(String backend) throws Exception {
+    void flushesPendingRepliesOnSigtermAndExitsWithZero(String backend) throws Exception {
         RequiredBackends.provider(backend);
-        Process p = start(backend, 0, "--port", "0");
+        String value = "v".repeat(256 << 10);
+        String reply = "$" + value.length() + "\r\n" + value + "\r\n";
+        int gets = 16;
+        Process p = start(backend, 0, "--port", "0", "--high-watermark", "8MiB", "--low-watermark", "1MiB",
+                "--max-backlog", "16MiB", "--shutdown-timeout", "20s");
         try {
             InetSocketAddress address = listening(p, backend);
             try (RespClient client = new RespClient(address)) {
-                assertThat(client.roundTrip("SET k v\r\nGET k\r\n", "+OK\r\n$1\r\nv\r\n")).isEqualTo("+OK\r\n$1\r\nv\r\n");
+                assertThat(client.roundTrip("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n" + reply, "+OK\r\n")).isEqualTo("+OK\r\n");
+                // The client does not read yet: the replies pile up in the server's queue. SIGTERM
+                // stops reading, so it is sent once the server has read every request.
+                client.send("GET k\r\n".repeat(gets));
+                ReceiveQueues.awaitReadByServer(address.getPort(), client.socket.getLocalPort(), Duration.ofSeconds(20));
+                long signalled = System.nanoTime();
                 p.destroy(); // SIGTERM
-                assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+
+                byte[] replies = client.readToEof();
+                assertThat(replies.length).as("reply bytes before EOF").isEqualTo(gets * reply.length());
+                assertThat(RespClient.text(replies)).as("every reply, then EOF").isEqualTo(reply.repeat(gets));
+                assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("exited within 20 s of SIGTERM").isTrue();
                 assertThat(p.exitValue()).as("exit code; stderr: %s", stderr(backend)).isZero();
-                assertThat(client.readToEof()).isEmpty();
+                System.out.printf("resp sigterm [%s]: exit %.2f s after the signal%n", backend, (System.nanoTime() - signalled) / 1e9);
             }
+            // The signal handler asked the loop to stop, and the loop stopped gracefully, in that order.
+            String log = stderr(backend);
+            assertThat(log).containsPattern("termination requested .*SIGTERM");
+            assertThat(log.indexOf(" stopped ")).as("graceful stop logged after the request; stderr: %s", log)
+                    .isGreaterThan(log.indexOf("termination requested"));
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /**
+     * On SIGTERM the JVM's shutdown starts only once the server has stopped: from {@code main}'s
+     * {@code System.exit}, not from the signal, so shutdown hooks (Flight Recorder's, writing this
+     * recording) no longer race the server's closes. The JDK's own {@code jdk.Shutdown} event says
+     * which thread started it (the RESP server has no Flight Recorder events of its own). One
+     * backend is enough: the signal handling is the same on every backend.
+     */
+    @Test
+    void theJvmShutsDownFromMainOnlyAfterTheGracefulStopOnSigterm() throws Exception {
+        String backend = Backends.names().findFirst().orElseThrow();
+        RequiredBackends.provider(backend);
+        Path file = workDir.resolve("resp.jfr");
+        Process p = start(backend, List.of("-XX:StartFlightRecording:filename=" + file), 0, "--port", "0");
+        try {
+            try (RespClient client = new RespClient(listening(p, backend))) {
+                assertThat(client.roundTrip("PING\r\n", "+PONG\r\n")).isEqualTo("+PONG\r\n");
+                p.destroy(); // SIGTERM
+                assertThat(client.readToEof()).as("closed by the graceful stop").isEmpty();
+            }
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("exited within 20 s of SIGTERM").isTrue();
+            assertThat(p.exitValue()).as("exit code; stderr: %s", stderr(backend)).isZero();
+        } finally {
+            p.destroyForcibly();
+        }
+        List<RecordedEvent> shutdowns = RecordingFile.readAllEvents(file).stream()
+                .filter(e -> e.getEventType().getName().equals("jdk.Shutdown"))
+                .toList();
+        assertThat(shutdowns).as("jdk.Shutdown events in the recording").hasSize(1);
+        RecordedEvent shutdown = shutdowns.getFirst();
+        assertThat(shutdown.getThread().getJavaName()).as("thread that started the JVM's shutdown").isEqualTo("main");
+        assertThat(shutdown.getStackTrace().getFrames())
+                .extracting(frame -> frame.getMethod().getType().getName() + "." + frame.getMethod().getName())
+                .contains("java.lang.System.exit", RespMain.class.getName() + ".main");
+        assertThat(stderr(backend)).contains("termination requested").contains(" stopped ");
     }
 
     @ParameterizedTest(name = "{0}")
