@@ -2,7 +2,12 @@ package dev.oneloop.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -45,6 +50,35 @@ class SimulationTest {
         List<String> lines = run.traceTail();
         assertThat(lines.getFirst()).as("first event").startsWith("9,223,37");
         assertThat(lines.getLast()).as("last event, after the wrap").startsWith("-9,223,37");
+    }
+
+    /**
+     * The runner's summary tells apart runs within the goal's 64 connections and the churners' runs
+     * past them: seeds 1-5 have 131, 1, 25, 62 and 47 connections.
+     */
+    @Test
+    void aSweepReportsItsSpeedByWorkload() throws Exception {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream out = System.out;
+        boolean passed;
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            passed = Main.sweep(List.of(1L, 2L, 3L, 4L, 5L), 1, Integer.MAX_VALUE);
+        } finally {
+            System.setOut(out);
+        }
+        String report = captured.toString(StandardCharsets.UTF_8);
+        assertThat(passed).as(report).isTrue();
+        assertThat(report).contains("5 seeds in ").endsWith("5 passed, 0 failed" + System.lineSeparator());
+        assertThat(seedsOf(report, "runs with at most 64 connections")).as(report).isEqualTo(4);
+        assertThat(seedsOf(report, "runs with more \\(churners\\)")).as(report).isEqualTo(1);
+    }
+
+    private static int seedsOf(String report, String label) {
+        Matcher m = Pattern.compile("  " + label + ": ([\\d,]+) seeds, [\\d.]+ virtual s on average: [\\d,]+ virtual s per CPU-second,"
+                + " as many as \\d+ seeds of 60 virtual s").matcher(report);
+        assertThat(m.find()).as("a line for %s in:%n%s", label, report).isTrue();
+        return Integer.parseInt(m.group(1).replace(",", ""));
     }
 
     private static void assertPasses(SimRun.Result result) {
