@@ -22,7 +22,7 @@ public final class Regressions {
                     + " the tick, so the model expected N one lower than the status line's (Invariants now follows the ticks)"),
             // The first seed that catches each bug of sim/planted/ (sim/planted/hunt, seeds 1..2000; sim/README.md,
             // "Planted bugs"), among them the two real bugs above planted again: they keep catching that class of bug.
-            new Seed(1, "planted: broadcast-skips-one; watermark-never-pauses"),
+            new Seed(1, "planted: broadcast-skips-one; watermark-never-pauses; line-into-chunk-in-flight"),
             new Seed(3, "planted: half-close-drops-output"),
             new Seed(14, "planted: half-close-drops-output (its first seed with an earlier event order)"),
             new Seed(4, "planted: accept-ignores-backoff"),
