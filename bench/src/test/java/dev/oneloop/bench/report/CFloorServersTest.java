@@ -59,13 +59,18 @@ class CFloorServersTest {
         return b;
     }
 
-    /** Reads until {@code echoBytes} echo bytes arrived (status lines removed) or EOF; returns the echo bytes. */
+    /**
+     * Reads until {@code echoBytes} echo bytes arrived (status lines removed) and no status line is
+     * cut short at the end, or until EOF; returns the echo bytes. The payloads hold no {@code 'S'},
+     * so an {@code 'S'} left after removing the whole lines starts a line still arriving.
+     */
     private static byte[] readEcho(InputStream in, int echoBytes, boolean untilEof) throws IOException {
         ByteArrayOutputStream got = new ByteArrayOutputStream();
         byte[] buf = new byte[64 << 10];
         while (true) {
-            byte[] echo = STATUS.matcher(got.toString(StandardCharsets.ISO_8859_1)).replaceAll("").getBytes(StandardCharsets.ISO_8859_1);
-            if (!untilEof && echo.length >= echoBytes) {
+            String text = STATUS.matcher(got.toString(StandardCharsets.ISO_8859_1)).replaceAll("");
+            byte[] echo = text.getBytes(StandardCharsets.ISO_8859_1);
+            if (!untilEof && echo.length >= echoBytes && text.indexOf('S') < 0) {
                 return echo;
             }
             int n = in.read(buf);
