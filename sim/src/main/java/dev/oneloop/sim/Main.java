@@ -158,22 +158,27 @@ public final class Main {
         String describeSeeds(String label, double share) {
             double cpu = cpuNanos.get() / 1e9 * share;
             if (seeds.get() == 0 || cpu <= 0) {
-                return String.format(Locale.ROOT, "  %s: %,d seeds", label, seeds.get());
+                return String.format(Locale.ROOT, "  %s: %s", label, count(seeds.get()));
             }
-            return String.format(Locale.ROOT, "  %s: %,d seeds, %.1f virtual s on average: %.0f seeds per CPU-second", label,
-                    seeds.get(), virtualNanos.get() / 1e9 / seeds.get(), seeds.get() / cpu);
+            return String.format(Locale.ROOT, "  %s: %s, %.1f virtual s on average: %.0f seeds per CPU-second", label,
+                    count(seeds.get()), virtualNanos.get() / 1e9 / seeds.get(), seeds.get() / cpu);
         }
 
         /** Virtual seconds per CPU-second, and as 60-second seeds per CPU-second (both runs of each seed counted). */
         String describe(String label, double share) {
             double cpu = cpuNanos.get() / 1e9 * share;
             if (seeds.get() == 0 || cpu <= 0) {
-                return String.format(Locale.ROOT, "  %s: %,d seeds", label, seeds.get());
+                return String.format(Locale.ROOT, "  %s: %s", label, count(seeds.get()));
             }
             double perCpuSecond = virtualNanos.get() / 1e9 / cpu;
-            return String.format(Locale.ROOT, "  %s: %,d seeds, %.1f virtual s on average: %,.0f virtual s per CPU-second, as many as %.0f seeds of"
-                    + " 60 virtual s", label, seeds.get(), virtualNanos.get() / 1e9 / seeds.get(), perCpuSecond, perCpuSecond / 60);
+            return String.format(Locale.ROOT, "  %s: %s, %.1f virtual s on average: %,.0f virtual s per CPU-second, as many as %.0f seeds of"
+                    + " 60 virtual s", label, count(seeds.get()), virtualNanos.get() / 1e9 / seeds.get(), perCpuSecond, perCpuSecond / 60);
         }
+    }
+
+    /** "1 seed", "5,853 seeds". */
+    private static String count(int seeds) {
+        return String.format(Locale.ROOT, seeds == 1 ? "%,d seed" : "%,d seeds", seeds);
     }
 
     /** CPU time of this process, for seeds per CPU-second on a shared machine. */
